@@ -1,0 +1,224 @@
+package dev.jwtauth.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every setting of the server, validated once at start-up. Each component's name is also its key
+ * in {@code conf/config.json} and its environment variable (upper-case, e.g. {@code AUTH_HTTP_PORT});
+ * the README's configuration table lists them all.
+ *
+ * @param httpHost          address both HTTP servers bind to
+ * @param authHttpPort      auth origin port (login, tokens, JWKS, admin)
+ * @param resourceHttpPort  resource origin port ({@code /api/*})
+ * @param roles             which verticles this process runs: {@code all}, {@code auth} or {@code resource}
+ * @param issuer            the {@code iss} of every token and the discovery document's issuer
+ * @param audience          the {@code aud} of every access token, required by the resource server
+ * @param signingAlg        JWS algorithm of new keys: RS256, PS256, ES256 or EdDSA
+ * @param accessTokenTtl    access token lifetime
+ * @param refreshTokenTtl   refresh token lifetime
+ * @param clockLeeway       allowed clock skew when checking {@code exp}
+ * @param jwksMaxAge        {@code Cache-Control: max-age} of the JWKS document
+ * @param pgUri             external PostgreSQL URI, or {@code null} for the embedded one
+ * @param pgPoolSize        connections in the shared pool
+ * @param embeddedPgPort    port of the embedded PostgreSQL (0 picks a free one)
+ * @param dataDir           where the embedded PostgreSQL keeps its data
+ * @param keysDir           where the signing keys live
+ * @param bootstrapAdminPassword password of the {@code admin} user created on first start, or {@code null}
+ * @param argon2MemoryKib   argon2id memory cost
+ * @param argon2Iterations  argon2id time cost
+ * @param argon2Parallelism argon2id lanes
+ * @param hashWorkers       threads hashing passwords (0 = number of cores)
+ * @param verticleInstances instances of each HTTP verticle (0 = number of cores)
+ * @param maxBodyBytes      request body limit; larger bodies get 413
+ */
+public record AppConfig(
+    String httpHost,
+    int authHttpPort,
+    int resourceHttpPort,
+    String roles,
+    String issuer,
+    String audience,
+    String signingAlg,
+    Duration accessTokenTtl,
+    Duration refreshTokenTtl,
+    Duration clockLeeway,
+    Duration jwksMaxAge,
+    String pgUri,
+    int pgPoolSize,
+    int embeddedPgPort,
+    Path dataDir,
+    Path keysDir,
+    String bootstrapAdminPassword,
+    int argon2MemoryKib,
+    int argon2Iterations,
+    int argon2Parallelism,
+    int hashWorkers,
+    int verticleInstances,
+    int maxBodyBytes) {
+
+  /** Every setting name, in the order of the README table; also the environment variables read. */
+  public static final List<String> KEYS = List.of(
+      "HTTP_HOST", "AUTH_HTTP_PORT", "RESOURCE_HTTP_PORT", "ROLES", "ISSUER", "AUDIENCE", "SIGNING_ALG",
+      "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "CLOCK_LEEWAY", "JWKS_MAX_AGE", "PG_URI", "PG_POOL_SIZE",
+      "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
+      "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES");
+
+  private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
+  private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
+
+  /** Whether this process runs the auth side (issuer and JWKS verticles). */
+  public boolean runsAuth() {
+    return !roles.equals("resource");
+  }
+
+  /** Whether this process runs the resource verticle. */
+  public boolean runsResource() {
+    return !roles.equals("auth");
+  }
+
+  /** Whether the embedded PostgreSQL is used (no {@code PG_URI}). */
+  public boolean embeddedDatabase() {
+    return pgUri == null;
+  }
+
+  /** Threads for argon2id, resolved against the cores of this machine. */
+  public int effectiveHashWorkers() {
+    return hashWorkers > 0 ? hashWorkers : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Instances of each HTTP verticle, resolved against the cores of this machine. */
+  public int effectiveInstances() {
+    return verticleInstances > 0 ? verticleInstances : Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * Parses and validates merged settings (defaults, then file, then environment).
+   *
+   * @throws ConfigException with one sentence naming the first bad setting
+   */
+  public static AppConfig from(JsonObject json) {
+    Reader r = new Reader(json);
+    AppConfig cfg = new AppConfig(
+        r.string("HTTP_HOST"),
+        r.port("AUTH_HTTP_PORT"),
+        r.port("RESOURCE_HTTP_PORT"),
+        r.oneOf("ROLES", ROLE_VALUES),
+        r.url("ISSUER"),
+        r.string("AUDIENCE"),
+        r.oneOf("SIGNING_ALG", ALGORITHMS),
+        r.seconds("ACCESS_TOKEN_TTL", 10, 86_400),
+        r.seconds("REFRESH_TOKEN_TTL", 60, 31_536_000),
+        r.seconds("CLOCK_LEEWAY", 0, 300),
+        r.seconds("JWKS_MAX_AGE", 0, 86_400),
+        r.optionalPgUri("PG_URI"),
+        r.integer("PG_POOL_SIZE", 1, 200),
+        r.integer("EMBEDDED_PG_PORT", 0, 65_535),
+        Path.of(r.string("DATA_DIR")),
+        Path.of(r.string("KEYS_DIR")),
+        r.optional("BOOTSTRAP_ADMIN_PASSWORD"),
+        r.integer("ARGON2_MEMORY_KIB", 19_456, 4_194_304),
+        r.integer("ARGON2_ITERATIONS", 2, 100),
+        r.integer("ARGON2_PARALLELISM", 1, 16),
+        r.integer("HASH_WORKERS", 0, 256),
+        r.integer("VERTICLE_INSTANCES", 0, 256),
+        r.integer("MAX_BODY_BYTES", 1_024, 16_777_216));
+    if (cfg.authHttpPort != 0 && cfg.authHttpPort == cfg.resourceHttpPort) {
+      throw new ConfigException("AUTH_HTTP_PORT and RESOURCE_HTTP_PORT must differ (both are " + cfg.authHttpPort + ").");
+    }
+    if (cfg.bootstrapAdminPassword != null && cfg.bootstrapAdminPassword.length() < 8) {
+      throw new ConfigException("BOOTSTRAP_ADMIN_PASSWORD must be at least 8 characters long.");
+    }
+    return cfg;
+  }
+
+  /** Returns a copy with other ports, for tests and tools that pick free ports. */
+  public AppConfig withPorts(int authPort, int resourcePort) {
+    return new AppConfig(httpHost, authPort, resourcePort, roles, issuer, audience, signingAlg, accessTokenTtl,
+        refreshTokenTtl, clockLeeway, jwksMaxAge, pgUri, pgPoolSize, embeddedPgPort, dataDir, keysDir,
+        bootstrapAdminPassword, argon2MemoryKib, argon2Iterations, argon2Parallelism, hashWorkers,
+        verticleInstances, maxBodyBytes);
+  }
+
+  /** Reads typed values, each failure being one sentence that names the setting. */
+  private record Reader(JsonObject json) {
+    String raw(String key) {
+      Object v = json.getValue(key);
+      return v == null ? null : String.valueOf(v).trim();
+    }
+
+    String optional(String key) {
+      String v = raw(key);
+      return v == null || v.isEmpty() ? null : v;
+    }
+
+    String string(String key) {
+      String v = optional(key);
+      if (v == null) {
+        throw new ConfigException(key + " must be set (it is empty).");
+      }
+      return v;
+    }
+
+    int integer(String key, int min, int max) {
+      String v = string(key);
+      try {
+        int n = Integer.parseInt(v);
+        if (n < min || n > max) {
+          throw new ConfigException(key + " must be between " + min + " and " + max + ", not " + n + ".");
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + " must be a whole number, not '" + v + "'.");
+      }
+    }
+
+    int port(String key) {
+      return integer(key, 0, 65_535);
+    }
+
+    Duration seconds(String key, int min, int max) {
+      return Duration.ofSeconds(integer(key, min, max));
+    }
+
+    String oneOf(String key, Set<String> allowed) {
+      String v = string(key);
+      if (!allowed.contains(v)) {
+        throw new ConfigException(key + " must be one of " + String.join(", ", allowed.stream().sorted().toList())
+            + ", not '" + v + "'.");
+      }
+      return v;
+    }
+
+    String url(String key) {
+      String v = string(key);
+      try {
+        URI uri = URI.create(v);
+        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+            || uri.getHost() == null) {
+          throw new IllegalArgumentException();
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key + " must be an http(s) URL such as http://localhost:8080, not '" + v + "'.");
+      }
+      return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+    }
+
+    String optionalPgUri(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return null;
+      }
+      if (!(v.startsWith("postgresql://") || v.startsWith("postgres://"))) {
+        throw new ConfigException(key + " must be a URI like postgresql://user:password@host:5432/db"
+            + " (it does not start with postgresql://).");
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package dev.jwtauth.db;
+
+import dev.jwtauth.config.ConfigException;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Applies the versioned SQL files of {@code src/main/resources/db/} in order, each in its own
+ * transaction together with its row in {@code schema_version}. An advisory lock makes concurrent
+ * starts (several auth processes) apply each migration once. A database whose schema is newer than
+ * this server knows stops start-up.
+ */
+public final class Migrations {
+  private static final Logger log = LoggerFactory.getLogger(Migrations.class);
+  /** Every migration, in order; version n is the n-th entry. */
+  static final List<String> FILES = List.of("V1__init.sql");
+  private static final long LOCK_KEY = 0x6a7761_7574_68L;
+
+  private Migrations() {
+  }
+
+  /** The schema version this server expects. */
+  public static int latest() {
+    return FILES.size();
+  }
+
+  /** Applies what is missing. Reads the SQL files on the calling thread (start-up, not an event loop). */
+  public static Future<Integer> migrate(Pool pool) {
+    List<String> scripts = FILES.stream().map(Migrations::read).toList();
+    return pool.query("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL,"
+            + " applied_at timestamptz NOT NULL DEFAULT now())").execute()
+        .compose(v -> applyFrom(pool, scripts, 1));
+  }
+
+  private static Future<Integer> applyFrom(Pool pool, List<String> scripts, int version) {
+    if (version > FILES.size()) {
+      return currentVersion(pool).compose(current -> {
+        if (current > FILES.size()) {
+          return Future.failedFuture(new ConfigException("The database schema is at version " + current
+              + ", newer than this server's " + FILES.size() + "; run a newer jwt-auth-server or point PG_URI elsewhere."));
+        }
+        return Future.succeededFuture(current);
+      });
+    }
+    return pool.withTransaction(conn -> apply(conn, scripts, version)).compose(v -> applyFrom(pool, scripts, version + 1));
+  }
+
+  private static Future<Void> apply(SqlConnection conn, List<String> scripts, int version) {
+    String name = FILES.get(version - 1);
+    return conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(LOCK_KEY))
+        .compose(v -> conn.preparedQuery("SELECT 1 FROM schema_version WHERE version = $1").execute(Tuple.of(version)))
+        .compose(rows -> {
+          if (rows.size() > 0) {
+            return Future.succeededFuture();
+          }
+          log.info("Applying migration {}", name);
+          return conn.query(scripts.get(version - 1)).execute()
+              .compose(x -> conn.preparedQuery("INSERT INTO schema_version (version, name) VALUES ($1, $2)")
+                  .execute(Tuple.of(version, name)))
+              .mapEmpty();
+        });
+  }
+
+  private static Future<Integer> currentVersion(Pool pool) {
+    return pool.query("SELECT coalesce(max(version), 0) AS v FROM schema_version").execute()
+        .map(rows -> rows.iterator().next().getInteger("v"));
+  }
+
+  private static String read(String name) {
+    try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream("db/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("migration db/" + name + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.jwtauth.issuer;
+
+import dev.jwtauth.http.ApiError;
+import dev.jwtauth.http.JsonBodies;
+import dev.jwtauth.http.Responses;
+import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.UserRepository;
+import dev.jwtauth.users.Usernames;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** {@code POST /admin/users {"username","password","roles":[…]}} (role admin): creates a user, 201. */
+final class AdminUsersHandler implements Handler<RoutingContext> {
+  private static final Logger log = LoggerFactory.getLogger(AdminUsersHandler.class);
+  private static final Pattern ROLE = Pattern.compile("[a-z0-9_-]{1,64}");
+  static final int MIN_PASSWORD = 8;
+  private static final int MAX_ROLES = 32;
+
+  private final UserRepository users;
+  private final PasswordHasher hasher;
+
+  AdminUsersHandler(UserRepository users, PasswordHasher hasher) {
+    this.users = users;
+    this.hasher = hasher;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    String username = Usernames.normalise(JsonBodies.string(body, "username", LoginHandler.MAX_USERNAME))
+        .orElseThrow(() -> ApiError.invalidRequest(
+            "The username must be 1-64 letters, digits or . _ - @ (it is compared after NFKC and lower-casing)."));
+    String password = JsonBodies.string(body, "password", LoginHandler.MAX_PASSWORD);
+    if (password.length() < MIN_PASSWORD) {
+      throw ApiError.invalidRequest("The password must be at least " + MIN_PASSWORD + " characters long.");
+    }
+    List<String> roles = roles(body.getValue("roles"));
+    hasher.hash(password)
+        .compose(hash -> users.create(username, hash, roles))
+        .onSuccess(user -> {
+          log.info("user created user_id={} roles={} by={}", user.id(), user.roles(), ctx.user().principal().getString("sub"));
+          Responses.json(ctx, 201, new JsonObject().put("id", user.id().toString()).put("username", user.username())
+              .put("roles", new JsonArray(user.roles())));
+        })
+        .onFailure(err -> ctx.fail(err instanceof UserRepository.UserExists
+            ? new ApiError(409, "user_exists", "A user with this username already exists.")
+            : err));
+  }
+
+  private static List<String> roles(Object value) {
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray arr) || arr.size() > MAX_ROLES) {
+      throw ApiError.invalidRequest("The field 'roles' must be an array of at most " + MAX_ROLES + " role names.");
+    }
+    List<String> roles = new ArrayList<>();
+    for (Object r : arr) {
+      if (!(r instanceof String s) || !ROLE.matcher(s).matches()) {
+        throw ApiError.invalidRequest("Each role must match [a-z0-9_-]{1,64}.");
+      }
+      if (!roles.contains(s)) {
+        roles.add(s);
+      }
+    }
+    return roles;
+  }
+
+}

@@ -1,0 +1,169 @@
+package dev.jwtauth.keys;
+
+import dev.jwtauth.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Reads and writes the key files of {@code keys/}: {@code <kid>.key.pem} (PKCS#8, mode 0600) and
+ * {@code <kid>.pub.pem} (SubjectPublicKeyInfo). Blocking: run it on a worker thread.
+ */
+public final class KeyFiles {
+  private static final Logger log = LoggerFactory.getLogger(KeyFiles.class);
+  private static final String PRIVATE_SUFFIX = ".key.pem";
+  private static final String PUBLIC_SUFFIX = ".pub.pem";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private KeyFiles() {
+  }
+
+  /**
+   * Loads every key in {@code dir}; creates the directory and a first key when there is none, and a
+   * new active key when the newest one does not use {@code alg} (the configured algorithm changed).
+   *
+   * @throws ConfigException naming the file, when a key file is unreadable, corrupt or of the wrong type
+   */
+  public static KeyRing loadOrCreate(Path dir, SigningAlgorithm alg) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new ConfigException("KEYS_DIR " + dir.toAbsolutePath() + " cannot be created: " + e.getMessage() + ".");
+    }
+    List<KeyEntry> keys = load(dir);
+    if (keys.isEmpty() || new KeyRing(keys).active().alg() != alg) {
+      keys = new ArrayList<>(keys);
+      keys.add(create(dir, alg));
+    }
+    return new KeyRing(keys);
+  }
+
+  /** Loads every key of {@code dir}, checking that each private key matches its public key. */
+  public static List<KeyEntry> load(Path dir) {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(PRIVATE_SUFFIX)).sorted().toList();
+    } catch (IOException e) {
+      throw new ConfigException("KEYS_DIR " + dir.toAbsolutePath() + " cannot be listed: " + e.getMessage() + ".");
+    }
+    List<KeyEntry> keys = new ArrayList<>();
+    for (Path file : files) {
+      keys.add(read(dir, file));
+    }
+    return keys;
+  }
+
+  /** Generates a key pair for {@code alg} and writes it (private key first at mode 0600, atomically). */
+  public static KeyEntry create(Path dir, SigningAlgorithm alg) {
+    try {
+      KeyPair pair = alg.generate();
+      // Short on purpose: the kid travels in every token header.
+      String kid = alg.name() + "-" + Long.toString(System.currentTimeMillis() / 1000, 36) + "-"
+          + HexFormat.of().formatHex(randomBytes(2));
+      write(dir.resolve(kid + PRIVATE_SUFFIX), pem("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
+      write(dir.resolve(kid + PUBLIC_SUFFIX), pem("PUBLIC KEY", pair.getPublic().getEncoded()), "rw-r--r--");
+      log.info("Generated signing key kid={} alg={} in {}", kid, alg, dir.toAbsolutePath());
+      return new KeyEntry(kid, alg, pair.getPrivate(), pair.getPublic());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JDK cannot generate " + alg + " keys", e);
+    } catch (IOException e) {
+      throw new ConfigException("A new key cannot be written to KEYS_DIR " + dir.toAbsolutePath() + ": "
+          + e.getMessage() + ".");
+    }
+  }
+
+  private static KeyEntry read(Path dir, Path privateFile) {
+    String name = privateFile.getFileName().toString();
+    String kid = name.substring(0, name.length() - PRIVATE_SUFFIX.length());
+    SigningAlgorithm alg;
+    try {
+      alg = SigningAlgorithm.parse(kid.contains("-") ? kid.substring(0, kid.indexOf('-')) : kid);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("Key file " + privateFile + " is not named <alg>-<created>-<id>" + PRIVATE_SUFFIX
+          + " with alg one of RS256, PS256, ES256, EdDSA.");
+    }
+    Path publicFile = dir.resolve(kid + PUBLIC_SUFFIX);
+    try {
+      KeyFactory factory = KeyFactory.getInstance(alg.jcaKeyAlgorithm());
+      PrivateKey priv = factory.generatePrivate(new PKCS8EncodedKeySpec(unpem(privateFile, "PRIVATE KEY")));
+      if (!Files.exists(publicFile)) {
+        throw new ConfigException("Key file " + publicFile + " is missing (it must hold the public key of "
+            + privateFile.getFileName() + ").");
+      }
+      PublicKey pub = factory.generatePublic(new X509EncodedKeySpec(unpem(publicFile, "PUBLIC KEY")));
+      if (!alg.accepts(priv) || !matches(alg, priv, pub)) {
+        throw new ConfigException("Key files " + privateFile + " and " + publicFile
+            + " do not hold a matching " + alg + " key pair.");
+      }
+      return new KeyEntry(kid, alg, priv, pub);
+    } catch (IOException e) {
+      throw new ConfigException("Key file " + privateFile + " cannot be read: " + e.getMessage() + ".");
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new ConfigException("Key file " + privateFile + " (or its .pub.pem) is not a valid PEM "
+          + alg.jcaKeyAlgorithm() + " key for " + alg + ".");
+    }
+  }
+
+  private static boolean matches(SigningAlgorithm alg, PrivateKey priv, PublicKey pub) throws GeneralSecurityException {
+    byte[] probe = "jwt-auth-server key check".getBytes(StandardCharsets.US_ASCII);
+    Signature signer = alg.newSignature();
+    signer.initSign(priv);
+    signer.update(probe);
+    byte[] sig = signer.sign();
+    Signature verifier = alg.newSignature();
+    verifier.initVerify(pub);
+    verifier.update(probe);
+    return verifier.verify(sig);
+  }
+
+  private static byte[] unpem(Path file, String type) throws IOException {
+    String text = Files.readString(file, StandardCharsets.US_ASCII);
+    String begin = "-----BEGIN " + type + "-----";
+    String end = "-----END " + type + "-----";
+    int b = text.indexOf(begin);
+    int e = text.indexOf(end);
+    if (b < 0 || e < b) {
+      throw new IllegalArgumentException("no " + type + " PEM block");
+    }
+    return Base64.getMimeDecoder().decode(text.substring(b + begin.length(), e));
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  private static void write(Path file, String content, String perms) throws IOException {
+    Path tmp = Files.createTempFile(file.getParent(), ".tmp-", ".pem", PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString(perms)));
+    Files.writeString(tmp, content, StandardCharsets.US_ASCII);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+}

@@ -1,0 +1,168 @@
+package dev.jwtauth.launcher;
+
+import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.config.ConfigException;
+import dev.jwtauth.db.Database;
+import dev.jwtauth.db.EmbeddedDatabase;
+import dev.jwtauth.db.Migrations;
+import dev.jwtauth.issuer.IssuerVerticle;
+import dev.jwtauth.jwks.JwksVerticle;
+import dev.jwtauth.resource.ResourceVerticle;
+import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.UserRepository;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.ConnectException;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * One running server: Vert.x, the database (embedded unless {@code PG_URI} is set), migrations,
+ * the bootstrap admin, and the verticles of the configured roles. {@link #start} and
+ * {@link #close} block: call them from {@code main} or a test thread.
+ */
+public final class App implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(App.class);
+
+  private final Vertx vertx;
+  private final EmbeddedDatabase embedded;
+  private final AppConfig config;
+
+  private App(Vertx vertx, EmbeddedDatabase embedded, AppConfig config) {
+    this.vertx = vertx;
+    this.embedded = embedded;
+    this.config = config;
+  }
+
+  /** Starts with the system clock and a durable embedded database. */
+  public static App start(AppConfig cfg) {
+    return start(cfg, Clock.systemUTC(), true);
+  }
+
+  /**
+   * Starts everything or nothing: on failure whatever was started is stopped again and a
+   * {@link ConfigException} with one clear sentence is thrown.
+   */
+  public static App start(AppConfig cfg, Clock clock, boolean durableDatabase) {
+    long t0 = System.nanoTime();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    EmbeddedDatabase embedded = null;
+    try {
+      String uri = cfg.pgUri();
+      if (cfg.runsAuth() && cfg.embeddedDatabase()) {
+        embedded = EmbeddedDatabase.start(cfg.dataDir(), cfg.embeddedPgPort(), durableDatabase);
+        uri = embedded.uri();
+      }
+      if (cfg.runsAuth()) {
+        prepareDatabase(vertx, cfg, uri);
+        vertx.deployVerticle(() -> new JwksVerticle(cfg), new DeploymentOptions()).await();
+        String poolUri = uri;
+        vertx.deployVerticle(() -> new IssuerVerticle(cfg, poolUri, clock),
+            new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
+      }
+      if (cfg.runsResource()) {
+        vertx.deployVerticle(() -> new ResourceVerticle(cfg, clock),
+            new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
+      }
+      log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, database {})",
+          (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),
+          embedded != null ? "embedded" : "external");
+      return new App(vertx, embedded, cfg);
+    } catch (RuntimeException e) {
+      vertx.close().await();
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw asConfigException(e, cfg);
+    }
+  }
+
+  private static void prepareDatabase(Vertx vertx, AppConfig cfg, String uri) {
+    Pool pool = Database.pool(vertx, uri, cfg);
+    try {
+      Migrations.migrate(pool).await();
+      long users = new UserRepository(pool).count().await();
+      if (users == 0) {
+        if (cfg.bootstrapAdminPassword() != null) {
+          var workers = vertx.createSharedWorkerExecutor("argon2-bootstrap", 1);
+          PasswordHasher hasher = new PasswordHasher(workers, cfg.argon2MemoryKib(), cfg.argon2Iterations(),
+              cfg.argon2Parallelism());
+          String hash = hasher.hash(cfg.bootstrapAdminPassword()).await();
+          new UserRepository(pool).create("admin", hash, List.of("admin")).await();
+          workers.close();
+          log.info("Created user 'admin' with role 'admin' from BOOTSTRAP_ADMIN_PASSWORD");
+        } else {
+          log.warn("No user exists yet. Restart once with BOOTSTRAP_ADMIN_PASSWORD=<a password of 8+ characters>"
+              + " to create user 'admin' (role admin), then create users with POST /admin/users.");
+        }
+      }
+    } finally {
+      pool.close().await();
+    }
+  }
+
+  /** Turns a start-up failure into one sentence, without secrets (the PG_URI password is never shown). */
+  private static ConfigException asConfigException(Throwable e, AppConfig cfg) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ConfigException ce) {
+        return ce;
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || (t.getMessage() != null && t.getMessage().contains("onnection refused"))) {
+        return new ConfigException("Cannot connect to PostgreSQL at " + describe(cfg) + " (" + t.getMessage()
+            + "); check PG_URI and that the server is running.", e);
+      }
+      if (t instanceof io.vertx.pgclient.PgException pg) {
+        return new ConfigException("PostgreSQL at " + describe(cfg) + " refused us: " + pg.getErrorMessage()
+            + " (SQLSTATE " + pg.getSqlState() + "); check PG_URI.", e);
+      }
+    }
+    return new ConfigException("Start-up failed: " + e.getMessage(), e);
+  }
+
+  private static String describe(AppConfig cfg) {
+    if (cfg.pgUri() == null) {
+      return "the embedded server";
+    }
+    try {
+      PgConnectOptions o = PgConnectOptions.fromUri(cfg.pgUri());
+      return o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
+    } catch (RuntimeException e) {
+      return "PG_URI";
+    }
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  /** The embedded database, or null when PG_URI is used (fault tests stop and restart it). */
+  public EmbeddedDatabase embeddedDatabase() {
+    return embedded;
+  }
+
+  /** Closes the HTTP servers and verticles, then stops the embedded PostgreSQL. */
+  @Override
+  public void close() {
+    try {
+      vertx.close().await();
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+    log.info("jwt-auth-server stopped");
+  }
+
+}

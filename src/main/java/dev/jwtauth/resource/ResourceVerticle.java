@@ -1,0 +1,126 @@
+package dev.jwtauth.resource;
+
+import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.config.ConfigException;
+import dev.jwtauth.http.BearerChallenge;
+import dev.jwtauth.http.RequireRole;
+import dev.jwtauth.http.Responses;
+import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.tokens.TokenVerifier;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.JWTAuthHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.BindException;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The resource origin: {@code /api/*} behind vertx-web's {@code JWTAuthHandler}, validating tokens
+ * locally against the public keys received over the event bus, with no call back to the issuer
+ * and no database. Until it holds a key it rejects every token.
+ */
+public final class ResourceVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(ResourceVerticle.class);
+  static final String REALM = "api";
+  private static final AtomicLong SERVED = new AtomicLong();
+
+  private final AppConfig config;
+  private final Clock clock;
+  private final long startedAt = System.currentTimeMillis();
+  private TokenVerifier verifier;
+  private HttpServer server;
+  private long retryTimer = -1;
+
+  public ResourceVerticle(AppConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(), clock);
+    vertx.eventBus().<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> verifier.update(msg.body()));
+
+    Router router = Router.router(vertx);
+    router.route().handler(Responses.securityHeaders());
+    router.route("/api/*").handler(JWTAuthHandler.create(verifier, REALM))
+        .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
+    router.get("/api/me").handler(this::me);
+    router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(this::stats);
+    router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
+    router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/ready").handler(ctx -> {
+      if (verifier.ready()) {
+        Responses.json(ctx, 200, new JsonObject().put("status", "UP"));
+      } else {
+        Responses.error(ctx, 503, "temporarily_unavailable", "No signing key is known yet.");
+      }
+    });
+    router.route().failureHandler(Responses::failureHandler);
+    router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
+    router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
+
+    return fetchKeys()
+        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
+            .requestHandler(router)
+            .listen(config.resourceHttpPort(), config.httpHost()))
+        .recover(err -> Future.failedFuture(err instanceof BindException
+            ? new ConfigException("RESOURCE_HTTP_PORT " + config.resourceHttpPort() + " is already in use on "
+                + config.httpHost() + "; stop the other process or choose another port.", err)
+            : err))
+        .onSuccess(s -> server = s);
+  }
+
+  /** Asks for the key set; while no JwksVerticle answers, keeps rejecting tokens and asks again. */
+  private Future<Void> fetchKeys() {
+    return KeysClient.jwks(vertx)
+        .onSuccess(verifier::update)
+        .<Void>mapEmpty()
+        .recover(err -> {
+          log.warn("no key set yet ({}); every token is rejected until one arrives", err.getMessage());
+          retryTimer = vertx.setTimer(2_000, t -> fetchKeys());
+          return Future.succeededFuture();
+        });
+  }
+
+  private void me(RoutingContext ctx) {
+    SERVED.incrementAndGet();
+    JsonObject p = TokenVerifier.claims(ctx.user());
+    JsonObject body = new JsonObject()
+        .put("sub", p.getString("sub"))
+        .put("username", p.getString("username"))
+        .put("roles", p.getJsonArray("roles", new JsonArray()))
+        .put("sid", p.getString("sid"))
+        .put("exp", p.getLong("exp"));
+    if (p.containsKey("client_id")) {
+      body.put("client_id", p.getString("client_id"));
+    }
+    Responses.json(ctx, 200, body);
+  }
+
+  private void stats(RoutingContext ctx) {
+    SERVED.incrementAndGet();
+    Responses.json(ctx, 200, new JsonObject()
+        .put("requests_served", SERVED.get())
+        .put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
+        .put("verticle_instances", config.effectiveInstances()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+    }
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,119 @@
+package dev.jwtauth.tokens;
+
+import dev.jwtauth.keys.SigningAlgorithm;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Builds and signs access tokens (RFC 9068 JWT profile) with the active key.
+ *
+ * <p>We sign with the JDK directly rather than through vertx-auth-jwt: its signer forces
+ * {@code typ: JWT}, picks a random key when it holds several, and shares one {@link Signature}
+ * per key behind a lock. Each instance of this class (one per verticle instance, so one event
+ * loop) owns its own {@code Signature}; it is not thread-safe.
+ */
+public final class AccessTokens {
+  private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final String issuer;
+  private final String audience;
+  private final Clock clock;
+  private String kid;
+  private String encodedHeader;
+  private Signature signer;
+
+  public AccessTokens(String issuer, String audience, Clock clock) {
+    this.issuer = issuer;
+    this.audience = audience;
+    this.clock = clock;
+  }
+
+  /** Switches to a new signing key (after a start or a rotation). */
+  public void useKey(String kid, SigningAlgorithm alg, PrivateKey key) throws GeneralSecurityException {
+    Signature s = alg.newSignature();
+    s.initSign(key);
+    JsonObject header = new JsonObject().put("alg", alg.name()).put("typ", "at+jwt").put("kid", kid);
+    this.encodedHeader = B64URL.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
+    this.kid = kid;
+    this.signer = s;
+  }
+
+  /** The kid of the key that signs, or null before {@link #useKey}. */
+  public String kid() {
+    return kid;
+  }
+
+  /**
+   * Issues a signed access token.
+   *
+   * @param subject  {@code sub}: the user id, or the client id for client_credentials
+   * @param username {@code username}, or null for a client
+   * @param roles    {@code roles}
+   * @param sid      the session (refresh family) id, or null for a client token
+   * @param clientId {@code client_id} when a client asked, else null
+   * @param lifetime time to {@code exp}
+   */
+  public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
+                      Duration lifetime) {
+    if (signer == null) {
+      throw new IllegalStateException("no signing key yet");
+    }
+    long now = clock.millis() / 1000;
+    long exp = now + lifetime.toSeconds();
+    String jti = randomId(16);
+    JsonObject claims = new JsonObject()
+        .put("iss", issuer)
+        .put("sub", subject)
+        .put("aud", audience)
+        .put("exp", exp)
+        .put("iat", now)
+        .put("jti", jti);
+    if (sid != null) {
+      claims.put("sid", sid);
+    }
+    claims.put("roles", new JsonArray(roles));
+    if (username != null) {
+      claims.put("username", username);
+    }
+    if (clientId != null) {
+      claims.put("client_id", clientId);
+    }
+    String signingInput = encodedHeader + "." + B64URL.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
+    try {
+      signer.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      String token = signingInput + "." + B64URL.encodeToString(signer.sign());
+      return new Issued(token, jti, exp, lifetime.toSeconds());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing failed", e);
+    }
+  }
+
+  /** A URL-safe random identifier of {@code bytes} random bytes. */
+  public static String randomId(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return B64URL.encodeToString(b);
+  }
+
+  /**
+   * An issued access token.
+   *
+   * @param token     the compact JWS
+   * @param jti       its id
+   * @param exp       expiry, epoch seconds
+   * @param expiresIn lifetime in seconds
+   */
+  public record Issued(String token, String jti, long exp, long expiresIn) {
+  }
+}

@@ -1,0 +1,209 @@
+package dev.jwtauth.tokens;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.Credentials;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates access tokens against the published public keys, failing closed.
+ *
+ * <p>Signature, {@code iss}, {@code aud} and {@code exp} are checked by vertx-auth-jwt's
+ * {@link JWTAuth}, built from public JWKs only. Around it this class enforces what that library
+ * does not: it never runs without keys (vertx-auth-jwt accepts unsigned tokens when it holds
+ * none), it accepts only the algorithms and kids of the published keys, only access tokens
+ * ({@code typ: at+jwt}, RFC 9068 §4), no {@code crit} or embedded-key headers, and standard
+ * claims of the right JSON type with {@code exp} required. Implementing {@link JWTAuth} lets
+ * vertx-web's {@code JWTAuthHandler} use it unchanged.
+ *
+ * <p>One instance per verticle instance: {@link #update} must run on that verticle's context.
+ */
+public final class TokenVerifier implements JWTAuth {
+  /** Longer tokens are refused before any parsing. Ours are well under 1 KiB. */
+  public static final int MAX_TOKEN_CHARS = 8_192;
+  private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
+  private static final Set<String> FORBIDDEN_HEADERS = Set.of("crit", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256");
+
+  private final Vertx vertx;
+  private final String issuer;
+  private final String audience;
+  private final int leewaySeconds;
+  private final Clock clock;
+  private JWTAuth delegate;
+  private Set<String> kids = Set.of();
+  private Set<String> algs = Set.of();
+
+  public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock) {
+    this.vertx = vertx;
+    this.issuer = issuer;
+    this.audience = audience;
+    this.leewaySeconds = leewaySeconds;
+    this.clock = clock;
+  }
+
+  /**
+   * Replaces the trusted keys with a JWKS ({@code {"keys":[…]}}). Keys that are not public
+   * signature keys are ignored; with none left, every token is rejected.
+   */
+  public void update(JsonObject jwks) {
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(new JWTOptions()
+        .setIssuer(issuer)
+        .setAudience(List.of(audience))
+        .setLeeway(leewaySeconds)
+        .setIgnoreExpiration(false));
+    Set<String> newKids = new HashSet<>();
+    Set<String> newAlgs = new HashSet<>();
+    JsonArray keys = jwks == null ? null : jwks.getJsonArray("keys");
+    if (keys != null) {
+      for (Object o : keys) {
+        if (o instanceof JsonObject jwk && usable(jwk)) {
+          options.addJwk(jwk);
+          newKids.add(jwk.getString("kid"));
+          newAlgs.add(jwk.getString("alg"));
+        }
+      }
+    }
+    this.delegate = newKids.isEmpty() ? null : JWTAuth.create(vertx, options);
+    this.kids = Set.copyOf(newKids);
+    this.algs = Set.copyOf(newAlgs);
+  }
+
+  /** Whether at least one key is trusted. */
+  public boolean ready() {
+    return delegate != null;
+  }
+
+  private static boolean usable(JsonObject jwk) {
+    String alg = jwk.getString("alg");
+    return jwk.getString("kid") != null && !jwk.containsKey("d") && !"oct".equals(jwk.getString("kty"))
+        && ("RS256".equals(alg) || "PS256".equals(alg) || "ES256".equals(alg) || "EdDSA".equals(alg))
+        && (!jwk.containsKey("use") || "sig".equals(jwk.getString("use")));
+  }
+
+  @Override
+  public Future<User> authenticate(Credentials credentials) {
+    if (!(credentials instanceof TokenCredentials tc) || tc.getToken() == null) {
+      return Future.failedFuture(new InvalidToken("no token"));
+    }
+    JWTAuth current = delegate;
+    if (current == null) {
+      return Future.failedFuture(new InvalidToken("no trusted key"));
+    }
+    String token = tc.getToken();
+    JsonObject payload;
+    try {
+      payload = precheck(token);
+    } catch (InvalidToken e) {
+      return Future.failedFuture(e);
+    }
+    long nbf = payload.getLong("nbf", 0L);
+    return current.authenticate(tc).compose(user -> {
+      if (nbf > clock.millis() / 1000 + leewaySeconds) {
+        return Future.failedFuture(new InvalidToken("not yet valid"));
+      }
+      return Future.succeededFuture(user);
+    });
+  }
+
+  /** Structural checks before any signature work; returns the (still untrusted) payload. */
+  private JsonObject precheck(String token) {
+    if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
+      throw new InvalidToken("bad length");
+    }
+    int first = token.indexOf('.');
+    int second = first < 0 ? -1 : token.indexOf('.', first + 1);
+    if (first <= 0 || second <= first + 1 || second == token.length() - 1 || token.indexOf('.', second + 1) >= 0) {
+      throw new InvalidToken("not a three-part JWS");
+    }
+    JsonObject header = json(token.substring(0, first));
+    JsonObject payload = json(token.substring(first + 1, second));
+    Object alg = header.getValue("alg");
+    if (!(alg instanceof String) || !algs.contains(alg)) {
+      throw new InvalidToken("algorithm not accepted");
+    }
+    Object typ = header.getValue("typ");
+    if (!(typ instanceof String t) || !(t.equalsIgnoreCase("at+jwt") || t.equalsIgnoreCase("application/at+jwt"))) {
+      throw new InvalidToken("not an access token");
+    }
+    Object kid = header.getValue("kid");
+    if (!(kid instanceof String) || !kids.contains(kid)) {
+      throw new InvalidToken("unknown key");
+    }
+    for (String forbidden : FORBIDDEN_HEADERS) {
+      if (header.containsKey(forbidden)) {
+        throw new InvalidToken("header " + forbidden + " not accepted");
+      }
+    }
+    if (!(payload.getValue("exp") instanceof Number)
+        || !(payload.getValue("iss") instanceof String)
+        || !(payload.getValue("sub") instanceof String)
+        || !(payload.getValue("jti") instanceof String)
+        || !isNumberOrAbsent(payload, "iat")
+        || !isNumberOrAbsent(payload, "nbf")
+        || !audienceShape(payload.getValue("aud"))
+        || !(payload.getValue("roles") == null || payload.getValue("roles") instanceof JsonArray)) {
+      throw new InvalidToken("claims of the wrong type");
+    }
+    return payload;
+  }
+
+  private static boolean isNumberOrAbsent(JsonObject o, String key) {
+    Object v = o.getValue(key);
+    return v == null || v instanceof Number;
+  }
+
+  private static boolean audienceShape(Object aud) {
+    if (aud instanceof String) {
+      return true;
+    }
+    if (aud instanceof JsonArray arr && !arr.isEmpty()) {
+      return arr.stream().allMatch(a -> a instanceof String);
+    }
+    return false;
+  }
+
+  private static JsonObject json(String segment) {
+    try {
+      return new JsonObject(new String(B64URL.decode(segment), StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
+      throw new InvalidToken("segment is not base64url JSON");
+    }
+  }
+
+  /** The verified claims of an authenticated user (the whole payload, {@code exp} and {@code iat} included). */
+  public static JsonObject claims(User user) {
+    JsonObject all = user.attributes().getJsonObject("accessToken");
+    return all != null ? all : user.principal();
+  }
+
+  @Override
+  public String generateToken(JsonObject claims, JWTOptions options) {
+    throw new UnsupportedOperationException("verification only; tokens are signed by AccessTokens");
+  }
+
+  @Override
+  public String generateToken(JsonObject claims) {
+    throw new UnsupportedOperationException("verification only; tokens are signed by AccessTokens");
+  }
+
+  /** A rejected token. The reason is for logs and metrics, never for the client. */
+  public static final class InvalidToken extends RuntimeException {
+    public InvalidToken(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+}

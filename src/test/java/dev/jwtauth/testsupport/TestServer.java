@@ -1,0 +1,162 @@
+package dev.jwtauth.testsupport;
+
+import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.config.ConfigLoader;
+import dev.jwtauth.keys.KeyFiles;
+import dev.jwtauth.keys.KeyRing;
+import dev.jwtauth.launcher.App;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.buffer.Buffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * A whole server (all roles) on free loopback ports, with its own database and keys directory,
+ * plus a {@link WebClient} to talk to it. Restartable on the same database and keys.
+ */
+public final class TestServer implements AutoCloseable {
+  public static final String ADMIN_PASSWORD = "admin-password-1";
+
+  private final Map<String, Object> overrides;
+  private final Vertx clientVertx = Vertx.vertx();
+  public final WebClient client = WebClient.create(clientVertx);
+  private App app;
+  private AppConfig config;
+
+  private TestServer(Map<String, Object> overrides) {
+    this.overrides = overrides;
+  }
+
+  /** Starts a server with a fresh database and keys directory, plus any setting overrides. */
+  public static TestServer start(Map<String, Object> extra) {
+    JsonObject settings = baseSettings();
+    extra.forEach(settings::put);
+    TestServer s = new TestServer(settings.getMap());
+    s.boot();
+    return s;
+  }
+
+  public static TestServer start() {
+    return start(Map.of());
+  }
+
+  /** Defaults plus a fresh database, a fresh keys directory and free ports, as JSON settings. */
+  public static JsonObject baseSettings() {
+    JsonObject settings = ConfigLoader.defaults()
+        .put("HTTP_HOST", "127.0.0.1")
+        .put("PG_URI", TestDatabase.freshDatabase())
+        .put("KEYS_DIR", tempDir("keys").toString())
+        .put("BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .put("VERTICLE_INSTANCES", 2)
+        .put("HASH_WORKERS", 2);
+    return settings;
+  }
+
+  private void boot() {
+    JsonObject settings = new JsonObject(overrides);
+    settings.put("AUTH_HTTP_PORT", freePort()).put("RESOURCE_HTTP_PORT", freePort());
+    config = AppConfig.from(settings);
+    app = App.start(config, Clock.systemUTC(), false);
+  }
+
+  /** Stops the server and starts it again on the same database and keys (new ports). */
+  public void restart() {
+    app.close();
+    boot();
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  public App app() {
+    return app;
+  }
+
+  public int authPort() {
+    return config.authHttpPort();
+  }
+
+  public int resourcePort() {
+    return config.resourceHttpPort();
+  }
+
+  /** The server's keys as on disk (to forge tokens with the real private key in attack tests). */
+  public KeyRing keys() {
+    return new KeyRing(KeyFiles.load(config.keysDir()));
+  }
+
+  /** POST /auth/login; returns the response. */
+  public HttpResponse<Buffer> login(String username, String password) {
+    return client.post(authPort(), "127.0.0.1", "/auth/login")
+        .sendJsonObject(new JsonObject().put("username", username).put("password", password)).await();
+  }
+
+  /** Logs in and returns the access token, failing the test when login fails. */
+  public String accessToken(String username, String password) {
+    HttpResponse<Buffer> res = login(username, password);
+    if (res.statusCode() != 200) {
+      throw new AssertionError("login of " + username + " failed: " + res.statusCode() + " " + res.bodyAsString());
+    }
+    return res.bodyAsJsonObject().getString("access_token");
+  }
+
+  /** GET on the resource origin with a bearer token (or none when null). */
+  public HttpResponse<Buffer> getResource(String path, String token) {
+    var req = client.get(resourcePort(), "127.0.0.1", path);
+    if (token != null) {
+      req.putHeader("Authorization", "Bearer " + token);
+    }
+    return req.send().await();
+  }
+
+  /** Creates a user through POST /admin/users as the bootstrap admin. */
+  public void createUser(String username, String password, String... roles) {
+    String admin = accessToken("admin", ADMIN_PASSWORD);
+    var res = client.post(authPort(), "127.0.0.1", "/admin/users")
+        .putHeader("Authorization", "Bearer " + admin)
+        .sendJsonObject(new JsonObject().put("username", username).put("password", password)
+            .put("roles", new io.vertx.core.json.JsonArray(java.util.List.of(roles)))).await();
+    if (res.statusCode() != 201) {
+      throw new AssertionError("user creation failed: " + res.statusCode() + " " + res.bodyAsString());
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (app != null) {
+        app.close();
+      }
+    } finally {
+      clientVertx.close().await();
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static Path tempDir(String prefix) {
+    try {
+      Files.createDirectories(Path.of("target", "tmp"));
+      return Files.createTempDirectory(Path.of("target", "tmp"), prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
