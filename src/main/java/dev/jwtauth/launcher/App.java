@@ -74,7 +74,8 @@ public final class App implements AutoCloseable {
           (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),
           embedded != null ? "embedded" : "external");
       return new App(vertx, embedded, cfg);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // await() rethrows checked causes too (a refused connection), hence Exception
       vertx.close().await();
       if (embedded != null) {
         embedded.close();
