@@ -15,6 +15,31 @@ public final class Addresses {
   /** Publish {"keys":[…]}: the public key set after a change (new, rotated or retired key). */
   public static final String JWKS_CHANGED = "auth.jwks.changed";
 
+  /** Publish {"kind":"jti"|"sid","value","exp"}: a token or a whole session was revoked until exp (epoch s). */
+  public static final String TOKEN_REVOKED = "auth.token.revoked";
+
+  /** Request {} ; reply {"revoked":[{"kind","value","exp"}…]}: every revocation in force (for a starting verifier). */
+  public static final String REVOCATIONS_GET = "auth.revocations.get";
+
+  /**
+   * Request {"sub","roles":[…],"username"?,"ttl"?,"client_id"?}; reply {"access_token","token_type","expires_in"}.
+   * Issues an access token for a trusted verticle's subject (a user id or a service name); ttl in seconds is
+   * capped at ACCESS_TOKEN_TTL. Fails 400 invalid_request on a bad body.
+   */
+  public static final String TOKEN_ISSUE = "auth.token.issue";
+
+  /** Request {"token"}; reply the verified claims. Fails 401 invalid_token when the token is not valid. */
+  public static final String TOKEN_VERIFY = "auth.token.verify";
+
+  /**
+   * Request {"token"} (an access or refresh token) or {"sid"}; reply {"revoked":true}. Revokes the access
+   * token's jti, or the refresh token's / sid's whole session. Fails 400 invalid_request on a bad body.
+   */
+  public static final String TOKEN_REVOKE = "auth.token.revoke";
+
+  /** Request {} ; reply {"kid"}: creates a new active key now (the old ones stay published until they retire). */
+  public static final String KEYS_ROTATE = "auth.keys.rotate";
+
   /**
    * Local only (never clustered). Request {} ; reply {"kid","alg","pkcs8"}: the active private key for
    * the issuer verticles of this process, base64 PKCS#8. Fails 503 while no key is loaded.

@@ -22,6 +22,9 @@ import java.util.Set;
  * @param signingAlg        JWS algorithm of new keys: RS256, PS256, ES256 or EdDSA
  * @param accessTokenTtl    access token lifetime
  * @param refreshTokenTtl   refresh token lifetime
+ * @param refreshGrace      how long a just-rotated refresh token may be presented again without
+ *                          revoking its family (0 = strict reuse detection)
+ * @param keyRotationInterval how often a new signing key is made (0 = only on demand)
  * @param clockLeeway       allowed clock skew when checking {@code exp}
  * @param jwksMaxAge        {@code Cache-Control: max-age} of the JWKS document
  * @param pgUri             external PostgreSQL URI, or {@code null} for the embedded one
@@ -47,6 +50,8 @@ public record AppConfig(
     String signingAlg,
     Duration accessTokenTtl,
     Duration refreshTokenTtl,
+    Duration refreshGrace,
+    Duration keyRotationInterval,
     Duration clockLeeway,
     Duration jwksMaxAge,
     String pgUri,
@@ -65,12 +70,20 @@ public record AppConfig(
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
       "HTTP_HOST", "AUTH_HTTP_PORT", "RESOURCE_HTTP_PORT", "ROLES", "ISSUER", "AUDIENCE", "SIGNING_ALG",
-      "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "CLOCK_LEEWAY", "JWKS_MAX_AGE", "PG_URI", "PG_POOL_SIZE",
+      "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_GRACE", "KEY_ROTATION_INTERVAL", "CLOCK_LEEWAY", "JWKS_MAX_AGE", "PG_URI", "PG_POOL_SIZE",
       "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
+
+  /**
+   * How long a key stays published after a newer key took over: until every token it signed has
+   * expired, plus the clock leeway and the JWKS cache time (so cached copies still hold it).
+   */
+  public Duration keyRetirementDelay() {
+    return accessTokenTtl.plus(clockLeeway).plus(jwksMaxAge);
+  }
 
   /** Whether this process runs the auth side (issuer and JWKS verticles). */
   public boolean runsAuth() {
@@ -114,6 +127,8 @@ public record AppConfig(
         r.oneOf("SIGNING_ALG", ALGORITHMS),
         r.seconds("ACCESS_TOKEN_TTL", 10, 86_400),
         r.seconds("REFRESH_TOKEN_TTL", 60, 31_536_000),
+        r.seconds("REFRESH_GRACE", 0, 60),
+        r.seconds("KEY_ROTATION_INTERVAL", 0, 31_536_000),
         r.seconds("CLOCK_LEEWAY", 0, 300),
         r.seconds("JWKS_MAX_AGE", 0, 86_400),
         r.optionalPgUri("PG_URI"),
@@ -131,6 +146,10 @@ public record AppConfig(
     if (cfg.authHttpPort != 0 && cfg.authHttpPort == cfg.resourceHttpPort) {
       throw new ConfigException("AUTH_HTTP_PORT and RESOURCE_HTTP_PORT must differ (both are " + cfg.authHttpPort + ").");
     }
+    if (cfg.keyRotationInterval.toSeconds() > 0 && cfg.keyRotationInterval.compareTo(cfg.accessTokenTtl) <= 0) {
+      throw new ConfigException("KEY_ROTATION_INTERVAL must be 0 (off) or longer than ACCESS_TOKEN_TTL ("
+          + cfg.accessTokenTtl.toSeconds() + " s).");
+    }
     if (cfg.bootstrapAdminPassword != null && cfg.bootstrapAdminPassword.length() < 8) {
       throw new ConfigException("BOOTSTRAP_ADMIN_PASSWORD must be at least 8 characters long.");
     }
@@ -140,7 +159,7 @@ public record AppConfig(
   /** Returns a copy with other ports, for tests and tools that pick free ports. */
   public AppConfig withPorts(int authPort, int resourcePort) {
     return new AppConfig(httpHost, authPort, resourcePort, roles, issuer, audience, signingAlg, accessTokenTtl,
-        refreshTokenTtl, clockLeeway, jwksMaxAge, pgUri, pgPoolSize, embeddedPgPort, dataDir, keysDir,
+        refreshTokenTtl, refreshGrace, keyRotationInterval, clockLeeway, jwksMaxAge, pgUri, pgPoolSize, embeddedPgPort, dataDir, keysDir,
         bootstrapAdminPassword, argon2MemoryKib, argon2Iterations, argon2Parallelism, hashWorkers,
         verticleInstances, maxBodyBytes);
   }

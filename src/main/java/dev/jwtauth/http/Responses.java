@@ -67,6 +67,9 @@ public final class Responses {
   public static void failureHandler(RoutingContext ctx) {
     Throwable err = ctx.failure();
     if (err instanceof ApiError api) {
+      if ("invalid_client".equals(api.code())) {
+        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"jwt-auth-server\"");
+      }
       error(ctx, api.status(), api.code(), api.getMessage());
       return;
     }

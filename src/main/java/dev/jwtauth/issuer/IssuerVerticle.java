@@ -1,6 +1,7 @@
 package dev.jwtauth.issuer;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
@@ -11,13 +12,14 @@ import dev.jwtauth.jwks.JwksDocument;
 import dev.jwtauth.jwks.KeysClient;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
+import dev.jwtauth.tokens.RevocationSet;
+import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.TokenVerifier;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,15 +32,18 @@ import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.time.Clock;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The auth origin: login and issuance, the JWKS and discovery documents, user administration.
+ * The auth origin: login and issuance, refresh rotation, logout and revocation, the OAuth 2
+ * endpoints, the JWKS and discovery documents, administration, and the event-bus token API.
  * Deployed with one instance per core; each instance owns its signer and verifier, and shares the
  * database pool and the argon2 workers with the others.
  */
 public final class IssuerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(IssuerVerticle.class);
   static final String REALM = "jwt-auth-server";
+  private static final long PRUNE_MILLIS = 10 * 60_000;
 
   private final AppConfig config;
   private final String pgUri;
@@ -46,10 +51,10 @@ public final class IssuerVerticle extends VerticleBase {
   private WorkerExecutor hashWorkers;
   private AccessTokens accessTokens;
   private TokenVerifier verifier;
+  private RevocationSet revoked;
   private JwksDocument jwks;
   private JsonObject discovery;
   private Pool pool;
-  private HttpServer server;
 
   public IssuerVerticle(AppConfig config, String pgUri, Clock clock) {
     this.config = config;
@@ -60,22 +65,41 @@ public final class IssuerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = Database.pool(vertx, pgUri, config);
-    hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, java.util.concurrent.TimeUnit.SECONDS);
+    hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, TimeUnit.SECONDS);
     PasswordHasher hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
         config.argon2Parallelism());
     UserRepository users = new UserRepository(pool);
+    ClientRepository clients = new ClientRepository(pool);
+    Revocations revocations = new Revocations(vertx, pool, clock);
+    RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
+    revoked = new RevocationSet(clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
-    verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(), clock);
-    TokenService tokens = new TokenService(accessTokens, new RefreshTokens(pool, config.refreshTokenTtl(), clock),
-        config.accessTokenTtl());
+    verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
+        clock, revoked, () -> KeysClient.jwks(vertx));
+    TokenService tokens = new TokenService(accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
+        config.clockLeeway(), clock);
+    SessionHandlers sessions = new SessionHandlers(tokens);
+    OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier);
 
     Router router = Router.router(vertx);
     router.route().handler(Responses.securityHeaders());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
     router.post("/auth/login").handler(body).handler(new LoginHandler(users, hasher, tokens));
-    router.route("/admin/*").handler(JWTAuthHandler.create(verifier, REALM))
+    router.post("/auth/refresh").handler(body).handler(sessions::refresh);
+    router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
-    router.post("/admin/users").handler(body).handler(RequireRole.of("admin")).handler(new AdminUsersHandler(users, hasher));
+    router.post("/oauth2/token").handler(body).handler(oauth2::token);
+    router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
+    router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
+    router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
+    router.route("/admin/*").handler(RequireRole.of("admin"));
+    router.post("/admin/users").handler(body).handler(new AdminUsersHandler(users, hasher));
+    router.post("/admin/clients").handler(body).handler(new AdminClientsHandler(clients));
+    router.post("/admin/keys/rotate").handler(ctx -> vertx.eventBus()
+        .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
+        .onSuccess(reply -> Responses.json(ctx, 200, reply.body()))
+        .onFailure(ctx::fail));
     router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
     router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
@@ -87,8 +111,18 @@ public final class IssuerVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
 
-    vertx.eventBus().<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> loadKeys());
-    return loadKeys()
+    var bus = vertx.eventBus();
+    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> loadKeys());
+    var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
+    vertx.setPeriodic(PRUNE_MILLIS, t -> {
+      revoked.prune(config.clockLeeway().toSeconds());
+      revocations.prune().compose(n -> refreshTokens.prune())
+          .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()));
+    });
+    return Future.all(keysChanged.completion(), revokedNow.completion())
+        .compose(v -> revocations.active()).onSuccess(revoked::addAll)
+        .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
+        .compose(v -> loadKeys())
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
             .requestHandler(router)
             .listen(config.authHttpPort(), config.httpHost()))
@@ -96,7 +130,7 @@ public final class IssuerVerticle extends VerticleBase {
             ? new ConfigException("AUTH_HTTP_PORT " + config.authHttpPort() + " is already in use on " + config.httpHost()
                 + "; stop the other process or choose another port.", err)
             : err))
-        .onSuccess(s -> server = s);
+        .mapEmpty();
   }
 
   /** Fetches the signing key and the public key set from the JwksVerticle (at start and on change). */
@@ -124,11 +158,6 @@ public final class IssuerVerticle extends VerticleBase {
       log.debug("issuer keys loaded, signing kid={}", key.kid());
       return Future.<Void>succeededFuture();
     }).onFailure(err -> log.error("could not load keys from the JWKS verticle: {}", err.getMessage()));
-  }
-
-  /** The port actually bound (useful when configured as 0). */
-  public int port() {
-    return server.actualPort();
   }
 
   @Override

@@ -1,38 +1,140 @@
 package dev.jwtauth.issuer;
 
+import dev.jwtauth.clients.ClientRepository.Client;
+import dev.jwtauth.http.ApiError;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
+import dev.jwtauth.tokens.RefreshTokens.Rotation;
+import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.users.User;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
-/** Issues token pairs: the signed access token and a refresh token of the same session. */
+/**
+ * The token verbs of the auth side: issue a pair at login, rotate it, end a session, issue for a
+ * client or a trusted service, revoke. One instance per issuer verticle instance.
+ */
 final class TokenService {
+  private static final Logger log = LoggerFactory.getLogger(TokenService.class);
+  static final ApiError INVALID_REFRESH =
+      new ApiError(401, "invalid_grant", "The refresh token is invalid, expired, used or revoked.");
+
   private final AccessTokens access;
   private final RefreshTokens refresh;
+  private final Revocations revocations;
   private final Duration accessTtl;
+  private final Duration sessionRevocationSpan;
+  private final Clock clock;
 
-  TokenService(AccessTokens access, RefreshTokens refresh, Duration accessTtl) {
+  TokenService(AccessTokens access, RefreshTokens refresh, Revocations revocations, Duration accessTtl,
+               Duration leeway, Clock clock) {
     this.access = access;
     this.refresh = refresh;
+    this.revocations = revocations;
     this.accessTtl = accessTtl;
+    this.sessionRevocationSpan = accessTtl.plus(leeway);
+    this.clock = clock;
+  }
+
+  Duration accessTtl() {
+    return accessTtl;
   }
 
   /** Starts a new session (refresh family) for {@code user} and answers the token response. */
   Future<JsonObject> issueForUser(User user) {
     UUID family = UUID.randomUUID();
-    return refresh.create(family, user.id(), null).map(refreshToken -> {
-      AccessTokens.Issued at = access.issue(user.id().toString(), user.username(), user.roles(), family.toString(),
-          null, accessTtl);
-      return new JsonObject()
-          .put("access_token", at.token())
-          .put("token_type", "Bearer")
-          .put("expires_in", at.expiresIn())
-          .put("refresh_token", refreshToken)
-          .put("refresh_expires_in", refresh.ttl().toSeconds());
+    return refresh.create(family, user.id(), null)
+        .map(refreshToken -> pair(user.id(), user.username(), user.roles(), family, null, refreshToken));
+  }
+
+  /**
+   * Rotates a refresh token: the new pair, or 401 invalid_grant. A reused token revokes its
+   * session (refresh family and access tokens by {@code sid}) before failing.
+   */
+  Future<JsonObject> refresh(String token) {
+    return refresh.rotate(token).compose(r -> switch (r.status()) {
+      case ROTATED -> Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token()));
+      case REUSED -> {
+        log.warn("refresh token reuse detected: session revoked user_id={} sid={}", r.userId(), r.familyId());
+        yield revokeSessionTokens(r.familyId()).compose(v -> Future.failedFuture(INVALID_REFRESH));
+      }
+      case INVALID -> Future.failedFuture(INVALID_REFRESH);
     });
+  }
+
+  private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken) {
+    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, family.toString(), clientId, accessTtl);
+    return new JsonObject()
+        .put("access_token", at.token())
+        .put("token_type", "Bearer")
+        .put("expires_in", at.expiresIn())
+        .put("refresh_token", refreshToken)
+        .put("refresh_expires_in", refresh.ttl().toSeconds());
+  }
+
+  /** Ends the session of the presented access token (and of a refresh token of the same user). */
+  Future<Void> logout(JsonObject claims, String refreshToken) {
+    String sid = claims.getString("sid");
+    UUID user = parseUuid(claims.getString("sub"));
+    Future<Void> bySid = sid == null ? Future.succeededFuture() : revokeSession(parseUuid(sid), sid);
+    Future<Void> byRefresh = refreshToken == null ? Future.succeededFuture()
+        : refresh.revokeFamilyOf(refreshToken, user).compose(family ->
+            family == null || family.toString().equals(sid) ? Future.succeededFuture() : revokeSessionTokens(family));
+    return Future.all(bySid, byRefresh).compose(v -> revokeAccess(claims))
+        .onSuccess(v -> log.info("logout user_id={} sid={}", claims.getString("sub"), sid));
+  }
+
+  /** Revokes one access token until it expires. */
+  Future<Void> revokeAccess(JsonObject claims) {
+    return revocations.revoke("jti", claims.getString("jti"), claims.getLong("exp"));
+  }
+
+  /** Revokes a whole session: its refresh family in the database and its access tokens by sid. */
+  Future<Void> revokeSession(UUID family, String sid) {
+    Future<Void> refreshes = family == null ? Future.succeededFuture() : refresh.revokeFamily(family);
+    return refreshes.compose(v -> revocations.revoke("sid", sid, clock.millis() / 1000 + sessionRevocationSpan.toSeconds()));
+  }
+
+  /** Revokes the session a refresh token belongs to; answers whether it existed. */
+  Future<Boolean> revokeRefreshToken(String token) {
+    return refresh.revokeFamilyOf(token, null)
+        .compose(family -> family == null ? Future.succeededFuture(false) : revokeSessionTokens(family).map(true));
+  }
+
+  private Future<Void> revokeSessionTokens(UUID family) {
+    return revokeSession(null, family.toString());
+  }
+
+  /** An access token for a registered client (RFC 6749 §4.4): no refresh token. */
+  JsonObject issueForClient(Client client, List<String> scopes) {
+    AccessTokens.Issued at = access.issue(client.clientId(), null, client.roles(), null, client.clientId(), accessTtl);
+    JsonObject res = new JsonObject()
+        .put("access_token", at.token())
+        .put("token_type", "Bearer")
+        .put("expires_in", at.expiresIn());
+    if (!scopes.isEmpty()) {
+      res.put("scope", String.join(" ", scopes));
+    }
+    return res;
+  }
+
+  /** An access token for a trusted verticle's subject, over the event bus. */
+  AccessTokens.Issued issueForService(String subject, String username, List<String> roles, Duration ttl, String clientId) {
+    return access.issue(subject, username, roles, null, clientId, ttl);
+  }
+
+  private static UUID parseUuid(String s) {
+    try {
+      return s == null ? null : UUID.fromString(s);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 }

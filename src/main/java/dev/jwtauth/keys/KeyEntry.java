@@ -16,6 +16,17 @@ import java.security.PublicKey;
  */
 public record KeyEntry(String kid, SigningAlgorithm alg, PrivateKey privateKey, PublicKey publicKey) {
 
+  /** Creation time in epoch seconds, read from the kid (0 when the kid does not carry one). */
+  public long created() {
+    int first = kid.indexOf('-');
+    int last = kid.lastIndexOf('-');
+    try {
+      return first > 0 && last > first ? Long.parseLong(kid.substring(first + 1, last), 36) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   /** The public JWK of this key. */
   public JsonObject publicJwk() {
     return alg.publicJwk(kid, publicKey);

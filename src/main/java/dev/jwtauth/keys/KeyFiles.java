@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -44,7 +45,7 @@ public final class KeyFiles {
    *
    * @throws ConfigException naming the file, when a key file is unreadable, corrupt or of the wrong type
    */
-  public static KeyRing loadOrCreate(Path dir, SigningAlgorithm alg) {
+  public static KeyRing loadOrCreate(Path dir, SigningAlgorithm alg, Clock clock) {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -53,7 +54,7 @@ public final class KeyFiles {
     List<KeyEntry> keys = load(dir);
     if (keys.isEmpty() || new KeyRing(keys).active().alg() != alg) {
       keys = new ArrayList<>(keys);
-      keys.add(create(dir, alg));
+      keys.add(create(dir, alg, clock));
     }
     return new KeyRing(keys);
   }
@@ -74,11 +75,11 @@ public final class KeyFiles {
   }
 
   /** Generates a key pair for {@code alg} and writes it (private key first at mode 0600, atomically). */
-  public static KeyEntry create(Path dir, SigningAlgorithm alg) {
+  public static KeyEntry create(Path dir, SigningAlgorithm alg, Clock clock) {
     try {
       KeyPair pair = alg.generate();
       // Short on purpose: the kid travels in every token header.
-      String kid = alg.name() + "-" + Long.toString(System.currentTimeMillis() / 1000, 36) + "-"
+      String kid = alg.name() + "-" + Long.toString(clock.millis() / 1000, 36) + "-"
           + HexFormat.of().formatHex(randomBytes(2));
       write(dir.resolve(kid + PRIVATE_SUFFIX), pem("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
       write(dir.resolve(kid + PUBLIC_SUFFIX), pem("PUBLIC KEY", pair.getPublic().getEncoded()), "rw-r--r--");
@@ -89,6 +90,22 @@ public final class KeyFiles {
     } catch (IOException e) {
       throw new ConfigException("A new key cannot be written to KEYS_DIR " + dir.toAbsolutePath() + ": "
           + e.getMessage() + ".");
+    }
+  }
+
+  /** Moves a retired key's files to {@code dir/retired/}: no longer loaded, kept for the record. */
+  public static void retire(Path dir, KeyEntry key) {
+    try {
+      Path retired = Files.createDirectories(dir.resolve("retired"));
+      for (String suffix : List.of(PRIVATE_SUFFIX, PUBLIC_SUFFIX)) {
+        Path file = dir.resolve(key.kid() + suffix);
+        if (Files.exists(file)) {
+          Files.move(file, retired.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+      log.info("Retired signing key kid={} (every token it signed has expired)", key.kid());
+    } catch (IOException e) {
+      log.error("could not move retired key kid={} out of {}: {}", key.kid(), dir, e.getMessage());
     }
   }
 

@@ -3,14 +3,16 @@ package dev.jwtauth.keys;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The signing keys the server knows, oldest first. The newest one is active: it alone signs, so
- * the issuer never picks among several keys (vertx-auth-jwt would pick at random). Every key is
- * published so that tokens signed by an older key keep verifying.
+ * The signing keys the server knows, oldest first (an immutable value). The newest one is active:
+ * it alone signs, so the issuer never picks among several keys (vertx-auth-jwt would pick at
+ * random). Older keys stay published until every token they signed has expired, then retire.
  */
 public final class KeyRing {
   private final List<KeyEntry> keys;
@@ -19,7 +21,7 @@ public final class KeyRing {
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("a key ring needs at least one key");
     }
-    this.keys = keys.stream().sorted(Comparator.comparing(KeyEntry::kid, KeyRing::byCreation)).toList();
+    this.keys = keys.stream().sorted(Comparator.comparingLong(KeyEntry::created).thenComparing(KeyEntry::kid)).toList();
   }
 
   /** The key that signs new tokens. */
@@ -35,26 +37,36 @@ public final class KeyRing {
     return keys.stream().filter(k -> k.kid().equals(kid)).findFirst();
   }
 
+  /** This ring plus a new key, which becomes active. */
+  public KeyRing with(KeyEntry key) {
+    List<KeyEntry> more = new ArrayList<>(keys);
+    more.add(key);
+    return new KeyRing(more);
+  }
+
+  /**
+   * The keys to retire at {@code nowSeconds}: those replaced by a newer key more than {@code delay}
+   * ago (a key stops signing when its successor is created). The active key never retires.
+   */
+  public List<KeyEntry> retiredAt(long nowSeconds, Duration delay) {
+    List<KeyEntry> retired = new ArrayList<>();
+    for (int i = 0; i < keys.size() - 1; i++) {
+      if (keys.get(i + 1).created() + delay.toSeconds() < nowSeconds) {
+        retired.add(keys.get(i));
+      }
+    }
+    return retired;
+  }
+
+  /** This ring without the given keys. */
+  public KeyRing without(List<KeyEntry> gone) {
+    return new KeyRing(keys.stream().filter(k -> !gone.contains(k)).toList());
+  }
+
   /** The public key set (RFC 7517 §5): what resource servers trust. */
   public JsonObject publicJwks() {
     JsonArray arr = new JsonArray();
     keys.forEach(k -> arr.add(k.publicJwk()));
     return new JsonObject().put("keys", arr);
-  }
-
-  /** Kids are {@code ALG-<epoch seconds base 36>-rand}: order by creation time, then the whole kid. */
-  private static int byCreation(String a, String b) {
-    int c = Long.compare(created(a), created(b));
-    return c != 0 ? c : a.compareTo(b);
-  }
-
-  private static long created(String kid) {
-    int first = kid.indexOf('-');
-    int last = kid.lastIndexOf('-');
-    try {
-      return first > 0 && last > first ? Long.parseLong(kid.substring(first + 1, last), 36) : 0;
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 }

@@ -61,7 +61,7 @@ public final class App implements AutoCloseable {
       }
       if (cfg.runsAuth()) {
         prepareDatabase(vertx, cfg, uri);
-        vertx.deployVerticle(() -> new JwksVerticle(cfg), new DeploymentOptions()).await();
+        vertx.deployVerticle(() -> new JwksVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;
         vertx.deployVerticle(() -> new IssuerVerticle(cfg, poolUri, clock),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();

@@ -7,8 +7,10 @@ import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -38,6 +40,7 @@ public final class ResourceVerticle extends VerticleBase {
   private final Clock clock;
   private final long startedAt = System.currentTimeMillis();
   private TokenVerifier verifier;
+  private RevocationSet revoked;
   private HttpServer server;
   private long retryTimer = -1;
 
@@ -48,8 +51,14 @@ public final class ResourceVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(), clock);
-    vertx.eventBus().<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> verifier.update(msg.body()));
+    revoked = new RevocationSet(clock);
+    verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
+        clock, revoked, () -> KeysClient.jwks(vertx));
+    var bus = vertx.eventBus();
+    // Subscribe before loading, so a revocation published meanwhile is not missed.
+    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> verifier.update(msg.body()));
+    var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
+    vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds()));
 
     Router router = Router.router(vertx);
     router.route().handler(Responses.securityHeaders());
@@ -70,7 +79,9 @@ public final class ResourceVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
 
-    return fetchKeys()
+    return Future.all(keysChanged.completion(), revokedNow.completion())
+        .compose(v -> fetchKeys())
+        .compose(v -> fetchRevocations())
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
             .requestHandler(router)
             .listen(config.resourceHttpPort(), config.httpHost()))
@@ -93,6 +104,23 @@ public final class ResourceVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Loads the revocations in force. Until it succeeds the verticle serves nothing: a verifier that
+   * missed a revocation would accept a revoked token.
+   */
+  private Future<Void> fetchRevocations() {
+    return vertx.eventBus().<JsonObject>request(Addresses.REVOCATIONS_GET, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(10_000))
+        .onSuccess(msg -> revoked.addAll(msg.body()))
+        .<Void>mapEmpty()
+        .recover(err -> {
+          log.warn("revocation list not available yet ({}); retrying", err.getMessage());
+          Promise<Void> retry = Promise.promise();
+          vertx.setTimer(1_000, t -> fetchRevocations().onComplete(retry));
+          return retry.future();
+        });
+  }
+
   private void me(RoutingContext ctx) {
     SERVED.incrementAndGet();
     JsonObject p = TokenVerifier.claims(ctx.user());
@@ -112,6 +140,7 @@ public final class ResourceVerticle extends VerticleBase {
     SERVED.incrementAndGet();
     Responses.json(ctx, 200, new JsonObject()
         .put("requests_served", SERVED.get())
+        .put("revocations_in_memory", revoked.size())
         .put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
         .put("verticle_instances", config.effectiveInstances()));
   }

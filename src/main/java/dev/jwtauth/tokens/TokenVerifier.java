@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Validates access tokens against the published public keys, failing closed.
@@ -43,17 +44,31 @@ public final class TokenVerifier implements JWTAuth {
   private final String audience;
   private final int leewaySeconds;
   private final Clock clock;
+  private final RevocationSet revoked;
+  private final Supplier<Future<JsonObject>> keySource;
+  private long lastKeyRefresh;
   private JWTAuth delegate;
   private Set<String> kids = Set.of();
   private Set<String> algs = Set.of();
 
-  public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock) {
+  /**
+   * @param revoked   the revocation list checked on every request
+   * @param keySource asked again (at most every {@value #KEY_REFRESH_MILLIS} ms) when a token names an
+   *                  unknown kid, in case a rotation's announcement was missed; null to never ask
+   */
+  public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock,
+                       RevocationSet revoked, Supplier<Future<JsonObject>> keySource) {
     this.vertx = vertx;
     this.issuer = issuer;
     this.audience = audience;
     this.leewaySeconds = leewaySeconds;
     this.clock = clock;
+    this.revoked = revoked;
+    this.keySource = keySource;
   }
+
+  /** Minimum time between two key-set requests triggered by unknown kids. */
+  public static final long KEY_REFRESH_MILLIS = 5_000;
 
   /**
    * Replaces the trusted keys with a JWKS ({@code {"keys":[…]}}). Keys that are not public
@@ -99,21 +114,40 @@ public final class TokenVerifier implements JWTAuth {
     if (!(credentials instanceof TokenCredentials tc) || tc.getToken() == null) {
       return Future.failedFuture(new InvalidToken("no token"));
     }
-    JWTAuth current = delegate;
-    if (current == null) {
-      return Future.failedFuture(new InvalidToken("no trusted key"));
-    }
+    return authenticate(tc, true);
+  }
+
+  /** Verifies a bare token string: the claims, or a failed future with {@link InvalidToken}. */
+  public Future<JsonObject> verify(String token) {
+    return authenticate(new TokenCredentials(token)).map(TokenVerifier::claims);
+  }
+
+  private Future<User> authenticate(TokenCredentials tc, boolean mayRefreshKeys) {
     String token = tc.getToken();
     JsonObject payload;
     try {
       payload = precheck(token);
+    } catch (UnknownKey e) {
+      long now = System.currentTimeMillis();
+      if (mayRefreshKeys && keySource != null && now - lastKeyRefresh >= KEY_REFRESH_MILLIS) {
+        lastKeyRefresh = now;
+        return keySource.get().compose(jwks -> {
+          update(jwks);
+          return authenticate(tc, false);
+        }, err -> Future.failedFuture(e));
+      }
+      return Future.failedFuture(e);
     } catch (InvalidToken e) {
       return Future.failedFuture(e);
     }
+    JWTAuth current = delegate;
     long nbf = payload.getLong("nbf", 0L);
     return current.authenticate(tc).compose(user -> {
       if (nbf > clock.millis() / 1000 + leewaySeconds) {
         return Future.failedFuture(new InvalidToken("not yet valid"));
+      }
+      if (revoked.isRevoked(claims(user))) {
+        return Future.failedFuture(new InvalidToken("revoked"));
       }
       return Future.succeededFuture(user);
     });
@@ -121,6 +155,9 @@ public final class TokenVerifier implements JWTAuth {
 
   /** Structural checks before any signature work; returns the (still untrusted) payload. */
   private JsonObject precheck(String token) {
+    if (delegate == null) {
+      throw new UnknownKey("no trusted key");
+    }
     if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
       throw new InvalidToken("bad length");
     }
@@ -131,6 +168,13 @@ public final class TokenVerifier implements JWTAuth {
     }
     JsonObject header = json(token.substring(0, first));
     JsonObject payload = json(token.substring(first + 1, second));
+    Object kid = header.getValue("kid");
+    if (!(kid instanceof String k) || k.length() > 64) {
+      throw new InvalidToken("bad kid");
+    }
+    if (!kids.contains(k)) {
+      throw new UnknownKey("unknown kid");
+    }
     Object alg = header.getValue("alg");
     if (!(alg instanceof String) || !algs.contains(alg)) {
       throw new InvalidToken("algorithm not accepted");
@@ -138,10 +182,6 @@ public final class TokenVerifier implements JWTAuth {
     Object typ = header.getValue("typ");
     if (!(typ instanceof String t) || !(t.equalsIgnoreCase("at+jwt") || t.equalsIgnoreCase("application/at+jwt"))) {
       throw new InvalidToken("not an access token");
-    }
-    Object kid = header.getValue("kid");
-    if (!(kid instanceof String) || !kids.contains(kid)) {
-      throw new InvalidToken("unknown key");
     }
     for (String forbidden : FORBIDDEN_HEADERS) {
       if (header.containsKey(forbidden)) {
@@ -201,9 +241,16 @@ public final class TokenVerifier implements JWTAuth {
   }
 
   /** A rejected token. The reason is for logs and metrics, never for the client. */
-  public static final class InvalidToken extends RuntimeException {
+  public static class InvalidToken extends RuntimeException {
     public InvalidToken(String reason) {
       super(reason, null, false, false);
+    }
+  }
+
+  /** A token naming a key this verifier does not hold (or it holds none). */
+  static final class UnknownKey extends InvalidToken {
+    UnknownKey(String reason) {
+      super(reason);
     }
   }
 }

@@ -28,20 +28,27 @@ public final class TestServer implements AutoCloseable {
   public static final String ADMIN_PASSWORD = "admin-password-1";
 
   private final Map<String, Object> overrides;
+  private final Clock clock;
   private final Vertx clientVertx = Vertx.vertx();
   public final WebClient client = WebClient.create(clientVertx);
   private App app;
   private AppConfig config;
 
-  private TestServer(Map<String, Object> overrides) {
+  private TestServer(Map<String, Object> overrides, Clock clock) {
     this.overrides = overrides;
+    this.clock = clock;
   }
 
   /** Starts a server with a fresh database and keys directory, plus any setting overrides. */
   public static TestServer start(Map<String, Object> extra) {
+    return start(extra, Clock.systemUTC());
+  }
+
+  /** Same, with a clock of the test's (a {@link MutableClock} to expire tokens without waiting). */
+  public static TestServer start(Map<String, Object> extra, Clock clock) {
     JsonObject settings = baseSettings();
     extra.forEach(settings::put);
-    TestServer s = new TestServer(settings.getMap());
+    TestServer s = new TestServer(settings.getMap(), clock);
     s.boot();
     return s;
   }
@@ -66,7 +73,7 @@ public final class TestServer implements AutoCloseable {
     JsonObject settings = new JsonObject(overrides);
     settings.put("AUTH_HTTP_PORT", freePort()).put("RESOURCE_HTTP_PORT", freePort());
     config = AppConfig.from(settings);
-    app = App.start(config, Clock.systemUTC(), false);
+    app = App.start(config, clock, false);
   }
 
   /** Stops the server and starts it again on the same database and keys (new ports). */
@@ -118,6 +125,36 @@ public final class TestServer implements AutoCloseable {
       req.putHeader("Authorization", "Bearer " + token);
     }
     return req.send().await();
+  }
+
+  /** POST a JSON body to the auth origin, with a bearer token when not null. */
+  public HttpResponse<Buffer> postJson(String path, String token, JsonObject body) {
+    var req = client.post(authPort(), "127.0.0.1", path);
+    if (token != null) {
+      req.putHeader("Authorization", "Bearer " + token);
+    }
+    return req.sendJsonObject(body).await();
+  }
+
+  /** POST a form to the auth origin, with an Authorization header when not null. */
+  public HttpResponse<Buffer> postForm(String path, String authorization, Map<String, String> form) {
+    var req = client.post(authPort(), "127.0.0.1", path);
+    if (authorization != null) {
+      req.putHeader("Authorization", authorization);
+    }
+    io.vertx.core.MultiMap m = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+    form.forEach(m::add);
+    return req.sendForm(m).await();
+  }
+
+  /** Registers a client as the bootstrap admin; returns its secret. */
+  public String createClient(String clientId, java.util.List<String> roles, java.util.List<String> scopes) {
+    var res = postJson("/admin/clients", accessToken("admin", ADMIN_PASSWORD), new JsonObject().put("client_id", clientId)
+        .put("roles", new io.vertx.core.json.JsonArray(roles)).put("scopes", new io.vertx.core.json.JsonArray(scopes)));
+    if (res.statusCode() != 201) {
+      throw new AssertionError("client creation failed: " + res.statusCode() + " " + res.bodyAsString());
+    }
+    return res.bodyAsJsonObject().getString("client_secret");
   }
 
   /** Creates a user through POST /admin/users as the bootstrap admin. */

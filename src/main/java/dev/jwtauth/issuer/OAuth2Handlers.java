@@ -1,0 +1,172 @@
+package dev.jwtauth.issuer;
+
+import dev.jwtauth.clients.ClientRepository;
+import dev.jwtauth.clients.ClientRepository.Client;
+import dev.jwtauth.http.ApiError;
+import dev.jwtauth.http.Responses;
+import dev.jwtauth.tokens.RefreshTokens;
+import dev.jwtauth.tokens.TokenVerifier;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The OAuth 2 endpoints, form-encoded: {@code /oauth2/token} (RFC 6749: refresh_token and
+ * client_credentials), {@code /oauth2/revoke} (RFC 7009) and {@code /oauth2/introspect} (RFC 7662).
+ * Errors follow RFC 6749 §5.2.
+ */
+final class OAuth2Handlers {
+  private static final ApiError INVALID_CLIENT =
+      new ApiError(401, "invalid_client", "Client authentication failed.");
+
+  private final TokenService tokens;
+  private final ClientRepository clients;
+  private final RefreshTokens refreshTokens;
+  private final TokenVerifier verifier;
+
+  OAuth2Handlers(TokenService tokens, ClientRepository clients, RefreshTokens refreshTokens, TokenVerifier verifier) {
+    this.tokens = tokens;
+    this.clients = clients;
+    this.refreshTokens = refreshTokens;
+    this.verifier = verifier;
+  }
+
+  /** {@code POST /oauth2/token}. */
+  void token(RoutingContext ctx) {
+    MultiMap form = form(ctx);
+    String grant = single(form, "grant_type", true);
+    switch (grant) {
+      case "refresh_token" -> {
+        String token = single(form, "refresh_token", true);
+        authenticateClient(ctx, form, false)
+            .compose(client -> tokens.refresh(token))
+            .onSuccess(res -> Responses.tokenJson(ctx, res))
+            // RFC 6749 §5.2: an invalid grant is a 400 here (the /auth API answers 401)
+            .onFailure(err -> ctx.fail(err == TokenService.INVALID_REFRESH
+                ? new ApiError(400, "invalid_grant", err.getMessage()) : err));
+      }
+      case "client_credentials" -> {
+        String scope = single(form, "scope", false);
+        authenticateClient(ctx, form, true).onSuccess(client -> {
+          List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Arrays.asList(scope.trim().split(" +"));
+          if (!client.scopes().containsAll(asked)) {
+            ctx.fail(new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for."));
+            return;
+          }
+          Responses.tokenJson(ctx, tokens.issueForClient(client, asked));
+        }).onFailure(ctx::fail);
+      }
+      default -> throw new ApiError(400, "unsupported_grant_type",
+          "grant_type must be refresh_token or client_credentials.");
+    }
+  }
+
+  /** {@code POST /oauth2/revoke}: always 200 for a well-formed request, known token or not (RFC 7009 §2.2). */
+  void revoke(RoutingContext ctx) {
+    MultiMap form = form(ctx);
+    String token = single(form, "token", true);
+    authenticateClient(ctx, form, false)
+        .compose(client -> looksLikeJwt(token)
+            ? verifier.verify(token).compose(tokens::revokeAccess).recover(err -> Future.succeededFuture())
+            : tokens.revokeRefreshToken(token).mapEmpty())
+        .onSuccess(v -> ctx.response().setStatusCode(200).putHeader("Cache-Control", "no-store").end())
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code POST /oauth2/introspect}: client-authenticated; {@code active:false} for anything not valid. */
+  void introspect(RoutingContext ctx) {
+    MultiMap form = form(ctx);
+    String token = single(form, "token", true);
+    authenticateClient(ctx, form, true)
+        .compose(client -> looksLikeJwt(token)
+            ? verifier.verify(token)
+                .map(claims -> claims.copy().put("active", true).put("token_type", "Bearer"))
+                .otherwise(err -> new JsonObject().put("active", false))
+            : refreshTokens.activeRow(token).map(row -> row == null
+                ? new JsonObject().put("active", false)
+                : new JsonObject().put("active", true).put("token_type", "refresh_token")
+                    .put("sub", row.getUUID("user_id").toString())
+                    .put("username", row.getString("username"))
+                    .put("sid", row.getUUID("family_id").toString())
+                    .put("exp", row.getOffsetDateTime("expires_at").toEpochSecond())))
+        .onSuccess(body -> Responses.tokenJson(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Client authentication by HTTP Basic or form fields (RFC 6749 §2.3.1). With {@code required}
+   * false and no credentials, answers null (a public client). Presented credentials must be valid.
+   */
+  private Future<Client> authenticateClient(RoutingContext ctx, MultiMap form, boolean required) {
+    String header = ctx.request().getHeader("Authorization");
+    String formId = single(form, "client_id", false);
+    String formSecret = single(form, "client_secret", false);
+    String id;
+    String secret;
+    if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
+      if (formSecret != null) {
+        throw ApiError.invalidRequest("Use one client authentication method, not two.");
+      }
+      String decoded;
+      try {
+        decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(INVALID_CLIENT);
+      }
+      int colon = decoded.indexOf(':');
+      if (colon < 0) {
+        return Future.failedFuture(INVALID_CLIENT);
+      }
+      id = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+      secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+    } else if (formSecret != null) {
+      id = formId;
+      secret = formSecret;
+    } else {
+      return required ? Future.failedFuture(INVALID_CLIENT) : Future.succeededFuture(null);
+    }
+    if (id == null || id.isEmpty() || id.length() > 128 || secret.length() > 256) {
+      return Future.failedFuture(INVALID_CLIENT);
+    }
+    return clients.find(id).compose(found -> found.isPresent() && found.get().secretMatches(secret)
+        ? Future.succeededFuture(found.get())
+        : Future.failedFuture(INVALID_CLIENT));
+  }
+
+  private static boolean looksLikeJwt(String token) {
+    return token.chars().filter(c -> c == '.').count() == 2;
+  }
+
+  private static MultiMap form(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+      throw new ApiError(415, "unsupported_media_type", "The request body must be application/x-www-form-urlencoded.");
+    }
+    return ctx.request().formAttributes();
+  }
+
+  /** A form parameter that may appear at most once (RFC 6749 §3.2), or null when absent and optional. */
+  private static String single(MultiMap form, String name, boolean required) {
+    List<String> values = form.getAll(name);
+    if (values.size() > 1) {
+      throw ApiError.invalidRequest("The parameter '" + name + "' must not be repeated.");
+    }
+    if (values.isEmpty() || values.get(0).isEmpty()) {
+      if (required) {
+        throw ApiError.invalidRequest("The parameter '" + name + "' is required.");
+      }
+      return null;
+    }
+    if (values.get(0).length() > 4_096) {
+      throw ApiError.invalidRequest("The parameter '" + name + "' is too long.");
+    }
+    return values.get(0);
+  }
+}
