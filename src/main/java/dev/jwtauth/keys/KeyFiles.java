@@ -53,8 +53,9 @@ public final class KeyFiles {
     }
     List<KeyEntry> keys = load(dir);
     if (keys.isEmpty() || new KeyRing(keys).active().alg() != alg) {
+      long created = keys.isEmpty() ? clock.millis() / 1000 : nextCreation(new KeyRing(keys), clock);
       keys = new ArrayList<>(keys);
-      keys.add(create(dir, alg, clock));
+      keys.add(create(dir, alg, created));
     }
     return new KeyRing(keys);
   }
@@ -74,12 +75,25 @@ public final class KeyFiles {
     return keys;
   }
 
-  /** Generates a key pair for {@code alg} and writes it (private key first at mode 0600, atomically). */
-  public static KeyEntry create(Path dir, SigningAlgorithm alg, Clock clock) {
+  /**
+   * The creation time for a key that must take over from {@code ring}'s active key: now, or one
+   * second after the active key when that is later, so the new key always sorts last (kids carry
+   * whole seconds).
+   */
+  public static long nextCreation(KeyRing ring, Clock clock) {
+    return Math.max(clock.millis() / 1000, ring.active().created() + 1);
+  }
+
+  /**
+   * Generates a key pair for {@code alg} and writes it (private key first at mode 0600, atomically).
+   *
+   * @param created creation time in epoch seconds, recorded in the kid
+   */
+  public static KeyEntry create(Path dir, SigningAlgorithm alg, long created) {
     try {
       KeyPair pair = alg.generate();
       // Short on purpose: the kid travels in every token header.
-      String kid = alg.name() + "-" + Long.toString(clock.millis() / 1000, 36) + "-"
+      String kid = alg.name() + "-" + Long.toString(created, 36) + "-"
           + HexFormat.of().formatHex(randomBytes(2));
       write(dir.resolve(kid + PRIVATE_SUFFIX), pem("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
       write(dir.resolve(kid + PUBLIC_SUFFIX), pem("PUBLIC KEY", pair.getPublic().getEncoded()), "rw-r--r--");

@@ -23,12 +23,13 @@ import java.util.function.Supplier;
 /**
  * Validates access tokens against the published public keys, failing closed.
  *
- * <p>Signature, {@code iss}, {@code aud} and {@code exp} are checked by vertx-auth-jwt's
+ * <p>Signature, {@code iss} and {@code aud} are checked by vertx-auth-jwt's
  * {@link JWTAuth}, built from public JWKs only. Around it this class enforces what that library
  * does not: it never runs without keys (vertx-auth-jwt accepts unsigned tokens when it holds
  * none), it accepts only the algorithms and kids of the published keys, only access tokens
  * ({@code typ: at+jwt}, RFC 9068 §4), no {@code crit} or embedded-key headers, and standard
- * claims of the right JSON type with {@code exp} required. Implementing {@link JWTAuth} lets
+ * claims of the right JSON type with {@code exp} required and checked (with {@code iat} and
+ * {@code nbf}) against an injectable clock. Implementing {@link JWTAuth} lets
  * vertx-web's {@code JWTAuthHandler} use it unchanged.
  *
  * <p>One instance per verticle instance: {@link #update} must run on that verticle's context.
@@ -79,7 +80,8 @@ public final class TokenVerifier implements JWTAuth {
         .setIssuer(issuer)
         .setAudience(List.of(audience))
         .setLeeway(leewaySeconds)
-        .setIgnoreExpiration(false));
+        // exp, iat and nbf are checked below against our Clock (the library reads the system clock)
+        .setIgnoreExpiration(true));
     Set<String> newKids = new HashSet<>();
     Set<String> newAlgs = new HashSet<>();
     JsonArray keys = jwks == null ? null : jwks.getJsonArray("keys");
@@ -141,9 +143,15 @@ public final class TokenVerifier implements JWTAuth {
       return Future.failedFuture(e);
     }
     JWTAuth current = delegate;
-    long nbf = payload.getLong("nbf", 0L);
+    long exp = ((Number) payload.getValue("exp")).longValue();
+    long iat = payload.getValue("iat") == null ? 0L : ((Number) payload.getValue("iat")).longValue();
+    long nbf = payload.getValue("nbf") == null ? 0L : ((Number) payload.getValue("nbf")).longValue();
     return current.authenticate(tc).compose(user -> {
-      if (nbf > clock.millis() / 1000 + leewaySeconds) {
+      long now = clock.millis() / 1000;
+      if (now - leewaySeconds >= exp) {
+        return Future.failedFuture(new InvalidToken("expired"));
+      }
+      if (nbf > now + leewaySeconds || iat > now + leewaySeconds) {
         return Future.failedFuture(new InvalidToken("not yet valid"));
       }
       if (revoked.isRevoked(claims(user))) {

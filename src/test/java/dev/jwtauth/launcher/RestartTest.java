@@ -40,6 +40,25 @@ class RestartTest {
   }
 
   @Test
+  @DisplayName("revocations survive a restart: a logged-out token stays rejected")
+  void revocationSurvivesRestart() {
+    try (TestServer server = TestServer.start()) {
+      var login = server.login("admin", TestServer.ADMIN_PASSWORD).bodyAsJsonObject();
+      String access = login.getString("access_token");
+      String other = server.accessToken("admin", TestServer.ADMIN_PASSWORD);
+      assertThat(server.postJson("/auth/logout", access, new JsonObject()).statusCode()).isEqualTo(204);
+      assertThat(server.getResource("/api/me", access).statusCode()).isEqualTo(401);
+
+      server.restart();
+
+      assertThat(server.getResource("/api/me", access).statusCode()).isEqualTo(401);
+      assertThat(server.postJson("/auth/refresh", null, new JsonObject().put("refresh_token", login.getString("refresh_token")))
+          .statusCode()).isEqualTo(401);
+      assertThat(server.getResource("/api/me", other).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   @DisplayName("private key files are written with mode 0600")
   void privateKeyMode() throws Exception {
     try (TestServer server = TestServer.start()) {
