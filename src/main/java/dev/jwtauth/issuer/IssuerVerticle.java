@@ -90,6 +90,7 @@ public final class IssuerVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> loadKeys());
     return loadKeys()
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
+            .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
             .listen(config.authHttpPort(), config.httpHost()))
         .recover(err -> Future.failedFuture(err instanceof BindException

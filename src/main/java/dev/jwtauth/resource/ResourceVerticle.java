@@ -72,6 +72,7 @@ public final class ResourceVerticle extends VerticleBase {
 
     return fetchKeys()
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
+            .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
             .listen(config.resourceHttpPort(), config.httpHost()))
         .recover(err -> Future.failedFuture(err instanceof BindException
