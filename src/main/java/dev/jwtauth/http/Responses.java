@@ -1,7 +1,12 @@
 package dev.jwtauth.http;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -21,6 +26,8 @@ public final class Responses {
       400, "invalid_request", 401, "invalid_token", 403, "insufficient_scope", 404, "not_found",
       405, "method_not_allowed", 413, "request_too_large", 415, "unsupported_media_type",
       431, "request_header_too_large", 503, "temporarily_unavailable");
+  /** How long a connection refused for an undecodable request head keeps draining before it closes. */
+  private static final long LINGER_MS = 2_000;
 
   private Responses() {
   }
@@ -34,6 +41,29 @@ public final class Responses {
           .set("Referrer-Policy", "no-referrer")
           .set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
       ctx.next();
+    };
+  }
+
+  /**
+   * The HTTP server's handler for requests that cannot be decoded (request line or header fields
+   * too large, bad syntax): 414, 431 or 400 as a JSON error. Unlike Vert.x's default handler it
+   * announces {@code Connection: close} (RFC 9112 §9.6), so a pooling client does not send its
+   * next request on a connection that is about to close, and it closes only after a short linger
+   * while the decoder discards the rest of the request: closing at once, with an oversized
+   * request unread, makes the kernel reset the connection and the client may lose the response.
+   */
+  public static Handler<HttpServerRequest> invalidRequests(Vertx vertx) {
+    return req -> {
+      Throwable cause = req.decoderResult().cause();
+      int status = cause instanceof TooLongHttpHeaderException ? 431 : cause instanceof TooLongHttpLineException ? 414 : 400;
+      HttpConnection connection = req.connection();
+      req.response().setStatusCode(status)
+          .putHeader(HttpHeaders.CONNECTION, "close")
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(new JsonObject().put("error", CODES.getOrDefault(status, "invalid_request"))
+              .put("error_description", describe(status)).toBuffer())
+          .onComplete(ar -> vertx.setTimer(LINGER_MS, t -> connection.close()));
     };
   }
 
@@ -107,6 +137,7 @@ public final class Responses {
       case 404 -> "No such resource.";
       case 405 -> "Method not allowed on this resource.";
       case 413 -> "The request body is too large.";
+      case 414 -> "The request line is too long.";
       case 415 -> "The request body must be application/json.";
       case 431 -> "The request headers are too large.";
       default -> "The request is malformed.";

@@ -124,6 +124,7 @@ public final class IssuerVerticle extends VerticleBase {
         .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
         .compose(v -> loadKeys())
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
+            .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
             .listen(config.authHttpPort(), config.httpHost()))
         .recover(err -> Future.failedFuture(err instanceof BindException

@@ -83,6 +83,7 @@ public final class ResourceVerticle extends VerticleBase {
         .compose(v -> fetchKeys())
         .compose(v -> fetchRevocations())
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
+            .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
             .listen(config.resourceHttpPort(), config.httpHost()))
         .recover(err -> Future.failedFuture(err instanceof BindException
