@@ -39,6 +39,14 @@ import java.util.Set;
  * @param hashWorkers       threads hashing passwords (0 = number of cores)
  * @param verticleInstances instances of each HTTP verticle (0 = number of cores)
  * @param maxBodyBytes      request body limit; larger bodies get 413
+ * @param lockoutThreshold  consecutive failed logins that lock an account
+ * @param lockoutBase       first lock duration; doubles with each further failure
+ * @param lockoutMax        longest lock
+ * @param loginIpLimit      failed logins allowed per client address per minute
+ * @param refreshCookie     send the refresh token as an HttpOnly cookie instead of in the body
+ * @param corsAllowedOrigins origins allowed by CORS on both servers (empty: no CORS)
+ * @param tlsCertFile       PEM certificate chain for HTTPS, or null for plain HTTP
+ * @param tlsKeyFile        PEM private key for HTTPS, or null
  */
 public record AppConfig(
     String httpHost,
@@ -65,14 +73,23 @@ public record AppConfig(
     int argon2Parallelism,
     int hashWorkers,
     int verticleInstances,
-    int maxBodyBytes) {
+    int maxBodyBytes,
+    int lockoutThreshold,
+    Duration lockoutBase,
+    Duration lockoutMax,
+    int loginIpLimit,
+    boolean refreshCookie,
+    List<String> corsAllowedOrigins,
+    Path tlsCertFile,
+    Path tlsKeyFile) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
       "HTTP_HOST", "AUTH_HTTP_PORT", "RESOURCE_HTTP_PORT", "ROLES", "ISSUER", "AUDIENCE", "SIGNING_ALG",
       "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_GRACE", "KEY_ROTATION_INTERVAL", "CLOCK_LEEWAY", "JWKS_MAX_AGE", "PG_URI", "PG_POOL_SIZE",
       "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
-      "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES");
+      "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
+      "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
@@ -83,6 +100,11 @@ public record AppConfig(
    */
   public Duration keyRetirementDelay() {
     return accessTokenTtl.plus(clockLeeway).plus(jwksMaxAge);
+  }
+
+  /** Whether both servers serve HTTPS. */
+  public boolean tls() {
+    return tlsCertFile != null;
   }
 
   /** Whether this process runs the auth side (issuer and JWKS verticles). */
@@ -142,7 +164,21 @@ public record AppConfig(
         r.integer("ARGON2_PARALLELISM", 1, 16),
         r.integer("HASH_WORKERS", 0, 256),
         r.integer("VERTICLE_INSTANCES", 0, 256),
-        r.integer("MAX_BODY_BYTES", 1_024, 16_777_216));
+        r.integer("MAX_BODY_BYTES", 1_024, 16_777_216),
+        r.integer("LOCKOUT_THRESHOLD", 1, 1_000),
+        r.seconds("LOCKOUT_SECONDS", 1, 86_400),
+        r.seconds("LOCKOUT_MAX_SECONDS", 1, 604_800),
+        r.integer("LOGIN_IP_LIMIT", 1, 1_000_000),
+        r.bool("REFRESH_COOKIE"),
+        r.origins("CORS_ALLOWED_ORIGINS"),
+        r.optionalFile("TLS_CERT_FILE"),
+        r.optionalFile("TLS_KEY_FILE"));
+    if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
+      throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");
+    }
+    if (cfg.lockoutMax.compareTo(cfg.lockoutBase) < 0) {
+      throw new ConfigException("LOCKOUT_MAX_SECONDS must not be shorter than LOCKOUT_SECONDS.");
+    }
     if (cfg.authHttpPort != 0 && cfg.authHttpPort == cfg.resourceHttpPort) {
       throw new ConfigException("AUTH_HTTP_PORT and RESOURCE_HTTP_PORT must differ (both are " + cfg.authHttpPort + ").");
     }
@@ -154,14 +190,6 @@ public record AppConfig(
       throw new ConfigException("BOOTSTRAP_ADMIN_PASSWORD must be at least 8 characters long.");
     }
     return cfg;
-  }
-
-  /** Returns a copy with other ports, for tests and tools that pick free ports. */
-  public AppConfig withPorts(int authPort, int resourcePort) {
-    return new AppConfig(httpHost, authPort, resourcePort, roles, issuer, audience, signingAlg, accessTokenTtl,
-        refreshTokenTtl, refreshGrace, keyRotationInterval, clockLeeway, jwksMaxAge, pgUri, pgPoolSize, embeddedPgPort, dataDir, keysDir,
-        bootstrapAdminPassword, argon2MemoryKib, argon2Iterations, argon2Parallelism, hashWorkers,
-        verticleInstances, maxBodyBytes);
   }
 
   /** Reads typed values, each failure being one sentence that names the setting. */
@@ -226,6 +254,46 @@ public record AppConfig(
         throw new ConfigException(key + " must be an http(s) URL such as http://localhost:8080, not '" + v + "'.");
       }
       return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+    }
+
+    boolean bool(String key) {
+      String v = string(key).toLowerCase(java.util.Locale.ROOT);
+      if (!v.equals("true") && !v.equals("false")) {
+        throw new ConfigException(key + " must be true or false, not '" + v + "'.");
+      }
+      return v.equals("true");
+    }
+
+    List<String> origins(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return List.of();
+      }
+      List<String> out = new java.util.ArrayList<>();
+      for (String o : v.split(",")) {
+        String origin = o.trim();
+        if (origin.isEmpty()) {
+          continue;
+        }
+        if (!origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+          throw new ConfigException(key + " must list origins like https://app.example.com, comma-separated; '"
+              + origin + "' is not one.");
+        }
+        out.add(origin);
+      }
+      return List.copyOf(out);
+    }
+
+    Path optionalFile(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return null;
+      }
+      Path p = Path.of(v);
+      if (!java.nio.file.Files.isReadable(p)) {
+        throw new ConfigException(key + " names " + p.toAbsolutePath() + ", which does not exist or cannot be read.");
+      }
+      return p;
     }
 
     String optionalPgUri(String key) {

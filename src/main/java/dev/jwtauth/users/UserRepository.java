@@ -54,6 +54,48 @@ public final class UserRepository {
             : Future.failedFuture(err));
   }
 
+  private static final String LOCKED_FOR =
+      "SELECT CEIL(EXTRACT(EPOCH FROM (locked_until - now())))::bigint AS seconds FROM users"
+          + " WHERE username = $1 AND locked_until > now()";
+
+  /** Seconds the account stays locked, or 0 when it is not locked. */
+  public Future<Long> lockedFor(String username) {
+    return pool.preparedQuery(LOCKED_FOR).execute(Tuple.of(username))
+        .map(rows -> rows.size() == 0 ? 0L : Math.max(1L, rows.iterator().next().getLong("seconds")));
+  }
+
+  private static final String RECORD_FAILURE =
+      "UPDATE users SET failed_logins = failed_logins + 1,"
+          + " locked_until = CASE WHEN failed_logins + 1 >= $2"
+          + " THEN now() + make_interval(secs => LEAST($4::float8, $3::float8 * power(2, failed_logins + 1 - $2)))"
+          + " ELSE locked_until END"
+          + " WHERE username = $1 RETURNING failed_logins, locked_until";
+
+  /**
+   * Counts a failed login; from {@code threshold} consecutive failures on, locks the account for
+   * {@code baseSeconds}, doubling with each further failure up to {@code maxSeconds}.
+   */
+  public Future<Void> recordFailure(String username, int threshold, long baseSeconds, long maxSeconds) {
+    return pool.preparedQuery(RECORD_FAILURE)
+        .execute(Tuple.of(username, threshold, (double) baseSeconds, (double) maxSeconds)).mapEmpty();
+  }
+
+  private static final String RECORD_SUCCESS =
+      "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1 AND failed_logins > 0";
+
+  /** Resets the failure count after a successful login. */
+  public Future<Void> recordSuccess(String username) {
+    return pool.preparedQuery(RECORD_SUCCESS).execute(Tuple.of(username)).mapEmpty();
+  }
+
+  private static final String UNLOCK =
+      "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1";
+
+  /** Lifts a lock (admin); answers whether the user exists. */
+  public Future<Boolean> unlock(String username) {
+    return pool.preparedQuery(UNLOCK).execute(Tuple.of(username)).map(rows -> rows.rowCount() > 0);
+  }
+
   private static final String COUNT = "SELECT count(*) AS n FROM users";
 
   public Future<Long> count() {
