@@ -77,7 +77,8 @@ public final class JwksVerticle extends VerticleBase {
 
   /** Makes a new active key; the previous one stays published until it retires. */
   private Future<String> rotate() {
-    return vertx.executeBlocking(() -> KeyFiles.create(config.keysDir(), alg, clock)).compose(key -> {
+    long newest = ring.active().created();
+    return vertx.executeBlocking(() -> KeyFiles.create(config.keysDir(), alg, clock, newest)).compose(key -> {
       ring = ring.with(key);
       log.info("Key rotated: kid={} signs from now on", key.kid());
       return retireExpired().map(v -> {

@@ -53,8 +53,9 @@ public final class KeyFiles {
     }
     List<KeyEntry> keys = load(dir);
     if (keys.isEmpty() || new KeyRing(keys).active().alg() != alg) {
+      long newest = keys.isEmpty() ? 0 : new KeyRing(keys).active().created();
       keys = new ArrayList<>(keys);
-      keys.add(create(dir, alg, clock));
+      keys.add(create(dir, alg, clock, newest));
     }
     return new KeyRing(keys);
   }
@@ -76,10 +77,21 @@ public final class KeyFiles {
 
   /** Generates a key pair for {@code alg} and writes it (private key first at mode 0600, atomically). */
   public static KeyEntry create(Path dir, SigningAlgorithm alg, Clock clock) {
+    return create(dir, alg, clock, 0);
+  }
+
+  /**
+   * Same, for a key that must become active over keys created up to {@code newerThan} (epoch
+   * seconds): its creation time is at least {@code newerThan + 1}, so it sorts after them in a
+   * {@link KeyRing} even when made within the same second (a rotation or an algorithm change right
+   * after start), where the kid's random part would otherwise decide which key signs.
+   */
+  public static KeyEntry create(Path dir, SigningAlgorithm alg, Clock clock, long newerThan) {
     try {
       KeyPair pair = alg.generate();
+      long created = Math.max(clock.millis() / 1000, newerThan + 1);
       // Short on purpose: the kid travels in every token header.
-      String kid = alg.name() + "-" + Long.toString(clock.millis() / 1000, 36) + "-"
+      String kid = alg.name() + "-" + Long.toString(created, 36) + "-"
           + HexFormat.of().formatHex(randomBytes(2));
       write(dir.resolve(kid + PRIVATE_SUFFIX), pem("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
       write(dir.resolve(kid + PUBLIC_SUFFIX), pem("PUBLIC KEY", pair.getPublic().getEncoded()), "rw-r--r--");
