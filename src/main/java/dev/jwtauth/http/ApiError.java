@@ -7,6 +7,7 @@ package dev.jwtauth.http;
 public final class ApiError extends RuntimeException {
   private final int status;
   private final String code;
+  private long retryAfter;
 
   public ApiError(int status, String code, String description) {
     super(description, null, false, false);
@@ -20,6 +21,17 @@ public final class ApiError extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  /** Adds a {@code Retry-After} of {@code seconds} to the response (429, 503). */
+  public ApiError retryAfter(long seconds) {
+    this.retryAfter = seconds;
+    return this;
+  }
+
+  /** Seconds for {@code Retry-After}, or 0 for none. */
+  public long retryAfter() {
+    return retryAfter;
   }
 
   public static ApiError invalidRequest(String description) {

@@ -12,7 +12,8 @@ public final class JsonBodies {
   /** The body as an object; 415 for another content type, 400 for anything that is not a JSON object. */
   public static JsonObject object(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
-    if (type == null || !type.toLowerCase().startsWith("application/json")) {
+    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    if (!media.equals("application/json")) {
       throw new ApiError(415, "unsupported_media_type", "The request body must be application/json.");
     }
     try {

@@ -33,8 +33,11 @@ public final class Responses {
   }
 
   /** Adds the headers every response carries; token responses add {@code no-store} themselves. */
-  public static Handler<RoutingContext> securityHeaders() {
+  public static Handler<RoutingContext> securityHeaders(boolean tls) {
     return ctx -> {
+      if (tls) {
+        ctx.response().headers().set("Strict-Transport-Security", "max-age=31536000");
+      }
       ctx.response().headers()
           .set("X-Content-Type-Options", "nosniff")
           .set("X-Frame-Options", "DENY")
@@ -97,6 +100,9 @@ public final class Responses {
   public static void failureHandler(RoutingContext ctx) {
     Throwable err = ctx.failure();
     if (err instanceof ApiError api) {
+      if (api.retryAfter() > 0) {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(api.retryAfter()));
+      }
       if ("invalid_client".equals(api.code())) {
         ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"jwt-auth-server\"");
       }

@@ -5,9 +5,11 @@ import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
+import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.JwksDocument;
 import dev.jwtauth.jwks.KeysClient;
 import dev.jwtauth.tokens.AccessTokens;
@@ -20,7 +22,6 @@ import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -48,6 +49,7 @@ public final class IssuerVerticle extends VerticleBase {
   private final AppConfig config;
   private final String pgUri;
   private final Clock clock;
+  private final AttemptLimiter perAddress;
   private WorkerExecutor hashWorkers;
   private AccessTokens accessTokens;
   private TokenVerifier verifier;
@@ -56,10 +58,14 @@ public final class IssuerVerticle extends VerticleBase {
   private JsonObject discovery;
   private Pool pool;
 
-  public IssuerVerticle(AppConfig config, String pgUri, Clock clock) {
+  /**
+   * @param perAddress failed-login counter per client address, shared by all instances of the process
+   */
+  public IssuerVerticle(AppConfig config, String pgUri, Clock clock, AttemptLimiter perAddress) {
     this.config = config;
     this.pgUri = pgUri;
     this.clock = clock;
+    this.perAddress = perAddress;
   }
 
   @Override
@@ -78,14 +84,15 @@ public final class IssuerVerticle extends VerticleBase {
         clock, revoked, () -> KeysClient.jwks(vertx));
     TokenService tokens = new TokenService(accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
         config.clockLeeway(), clock);
-    SessionHandlers sessions = new SessionHandlers(tokens);
+    TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());
+    SessionHandlers sessions = new SessionHandlers(tokens, responses);
     OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier);
 
     Router router = Router.router(vertx);
-    router.route().handler(Responses.securityHeaders());
+    Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(users, hasher, tokens));
+    router.post("/auth/login").handler(body).handler(new LoginHandler(users, hasher, tokens, perAddress, config, responses));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
@@ -95,6 +102,17 @@ public final class IssuerVerticle extends VerticleBase {
     router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.route("/admin/*").handler(RequireRole.of("admin"));
     router.post("/admin/users").handler(body).handler(new AdminUsersHandler(users, hasher));
+    router.post("/admin/users/:username/unlock").handler(ctx -> users.unlock(
+            dev.jwtauth.users.Usernames.normalise(ctx.pathParam("username")).orElse(""))
+        .onSuccess(found -> {
+          if (found) {
+            log.info("user unlocked by admin_id={}", ctx.user().principal().getString("sub"));
+            ctx.response().setStatusCode(204).end();
+          } else {
+            Responses.error(ctx, 404, "not_found", "No such user.");
+          }
+        })
+        .onFailure(ctx::fail));
     router.post("/admin/clients").handler(body).handler(new AdminClientsHandler(clients));
     router.post("/admin/keys/rotate").handler(ctx -> vertx.eventBus()
         .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
@@ -123,7 +141,7 @@ public final class IssuerVerticle extends VerticleBase {
         .compose(v -> revocations.active()).onSuccess(revoked::addAll)
         .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
         .compose(v -> loadKeys())
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
+        .compose(v -> vertx.createHttpServer(Servers.options(config))
             .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
             .listen(config.authHttpPort(), config.httpHost()))

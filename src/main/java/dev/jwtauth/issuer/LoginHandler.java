@@ -1,8 +1,9 @@
 package dev.jwtauth.issuer;
 
+import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.JsonBodies;
-import dev.jwtauth.http.Responses;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.User;
 import dev.jwtauth.users.UserRepository;
@@ -11,15 +12,21 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
 
 /**
  * {@code POST /auth/login {"username","password"}}: checks the password (argon2id on a worker) and
  * answers the token response. An unknown user is verified against a dummy hash, so it costs the
- * same time and gets the same 401 body as a wrong password.
+ * same time and gets the same 401 body as a wrong password. Brute force meets two limits: an
+ * account locks after {@code LOCKOUT_THRESHOLD} consecutive failures (for a doubling time, lifted
+ * by an admin or by time), and a client address may fail {@code LOGIN_IP_LIMIT} times a minute.
+ * Both answer 429 with {@code Retry-After}, even to the right password.
  */
 final class LoginHandler implements Handler<RoutingContext> {
+  private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
   static final int MAX_USERNAME = 256;
   static final int MAX_PASSWORD = 1_024;
   private static final ApiError BAD_CREDENTIALS =
@@ -28,11 +35,18 @@ final class LoginHandler implements Handler<RoutingContext> {
   private final UserRepository users;
   private final PasswordHasher hasher;
   private final TokenService tokens;
+  private final AttemptLimiter perAddress;
+  private final AppConfig config;
+  private final TokenResponses responses;
 
-  LoginHandler(UserRepository users, PasswordHasher hasher, TokenService tokens) {
+  LoginHandler(UserRepository users, PasswordHasher hasher, TokenService tokens, AttemptLimiter perAddress,
+               AppConfig config, TokenResponses responses) {
     this.users = users;
     this.hasher = hasher;
     this.tokens = tokens;
+    this.perAddress = perAddress;
+    this.config = config;
+    this.responses = responses;
   }
 
   @Override
@@ -40,17 +54,40 @@ final class LoginHandler implements Handler<RoutingContext> {
     JsonObject body = JsonBodies.object(ctx);
     String username = JsonBodies.string(body, "username", MAX_USERNAME);
     String password = JsonBodies.string(body, "password", MAX_PASSWORD);
+    String address = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
+    long addressWait = perAddress.retryAfterSeconds(address);
+    if (addressWait > 0) {
+      throw tooMany(addressWait);
+    }
     Optional<String> normalised = Usernames.normalise(username);
     Future<Optional<User>> found = normalised.isPresent()
-        ? users.findByUsername(normalised.get())
+        ? users.lockedFor(normalised.get()).compose(wait -> wait > 0
+            ? Future.failedFuture(tooMany(wait))
+            : users.findByUsername(normalised.get()))
         : Future.succeededFuture(Optional.empty());
     found
         .compose(user -> hasher.verify(user.map(User::passwordHash).orElse(null), password)
-            .compose(ok -> ok && !user.get().disabled()
-                ? Future.succeededFuture(user.get())
-                : Future.<User>failedFuture(BAD_CREDENTIALS)))
+            .compose(ok -> {
+              if (ok && !user.get().disabled()) {
+                return users.recordSuccess(user.get().username()).map(user.get());
+              }
+              perAddress.fail(address);
+              Future<Void> counted = user.isPresent()
+                  ? users.recordFailure(user.get().username(), config.lockoutThreshold(),
+                      config.lockoutBase().toSeconds(), config.lockoutMax().toSeconds())
+                  : Future.succeededFuture();
+              if (user.isPresent()) {
+                log.info("login failed user_id={}", user.get().id());
+              }
+              return counted.compose(v -> Future.<User>failedFuture(BAD_CREDENTIALS));
+            }))
         .compose(tokens::issueForUser)
-        .onSuccess(res -> Responses.tokenJson(ctx, res))
+        .onSuccess(res -> responses.send(ctx, res))
         .onFailure(ctx::fail);
+  }
+
+  static ApiError tooMany(long seconds) {
+    return new ApiError(429, "too_many_attempts", "Too many failed logins; retry after " + seconds + " seconds.")
+        .retryAfter(seconds);
   }
 }

@@ -2,7 +2,6 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.JsonBodies;
-import dev.jwtauth.http.Responses;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -11,36 +10,59 @@ import io.vertx.ext.web.RoutingContext;
 final class SessionHandlers {
   static final int MAX_TOKEN = 4_096;
   private final TokenService tokens;
+  private final TokenResponses responses;
 
-  SessionHandlers(TokenService tokens) {
+  SessionHandlers(TokenService tokens, TokenResponses responses) {
     this.tokens = tokens;
-  }
-
-  /** {@code {"refresh_token"}} → a new pair; 401 invalid_grant for an invalid, expired, used or revoked token. */
-  void refresh(RoutingContext ctx) {
-    JsonObject body = JsonBodies.object(ctx);
-    String token = JsonBodies.string(body, "refresh_token", MAX_TOKEN);
-    tokens.refresh(token).onSuccess(res -> Responses.tokenJson(ctx, res)).onFailure(ctx::fail);
+    this.responses = responses;
   }
 
   /**
-   * Bearer access token, optional {@code {"refresh_token"}} → 204. Ends the token's session: its
-   * refresh family and every access token carrying its {@code sid}.
+   * {@code {"refresh_token"}} (or the refresh cookie in cookie mode) → a new pair; 401
+   * invalid_grant for an invalid, expired, used or revoked token.
+   */
+  void refresh(RoutingContext ctx) {
+    String token = optionalToken(ctx);
+    if (token == null) {
+      token = responses.fromCookie(ctx);
+    }
+    if (token == null) {
+      throw ApiError.invalidRequest("The field 'refresh_token' is required and must be a non-empty string.");
+    }
+    tokens.refresh(token).onSuccess(res -> responses.send(ctx, res)).onFailure(ctx::fail);
+  }
+
+  /**
+   * Bearer access token, optional {@code {"refresh_token"}} (or the cookie) → 204. Ends the
+   * token's session: its refresh family and every access token carrying its {@code sid}.
    */
   void logout(RoutingContext ctx) {
-    String refreshToken = null;
-    if (ctx.body().length() > 0) {
-      Object value = JsonBodies.object(ctx).getValue("refresh_token");
-      if (value != null && !(value instanceof String)) {
-        throw ApiError.invalidRequest("The field 'refresh_token' must be a string.");
-      }
-      refreshToken = (String) value;
-      if (refreshToken != null && refreshToken.length() > MAX_TOKEN) {
-        throw ApiError.invalidRequest("The field 'refresh_token' is too long.");
-      }
+    String refreshToken = optionalToken(ctx);
+    if (refreshToken == null) {
+      refreshToken = responses.fromCookie(ctx);
     }
     tokens.logout(TokenVerifier.claims(ctx.user()), refreshToken)
-        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onSuccess(v -> {
+          responses.clear(ctx);
+          ctx.response().setStatusCode(204).end();
+        })
         .onFailure(ctx::fail);
+  }
+
+  /** The body's {@code refresh_token}, or null when there is no body (cookie mode, bare logout). */
+  private static String optionalToken(RoutingContext ctx) {
+    if (ctx.body().length() == 0) {
+      return null;
+    }
+    JsonObject body = JsonBodies.object(ctx);
+    Object value = body.getValue("refresh_token");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || s.isEmpty() || s.length() > MAX_TOKEN) {
+      throw ApiError.invalidRequest("The field 'refresh_token' must be a non-empty string of at most "
+          + MAX_TOKEN + " characters.");
+    }
+    return s;
   }
 }

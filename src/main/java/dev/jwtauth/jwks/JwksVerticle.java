@@ -32,6 +32,7 @@ public final class JwksVerticle extends VerticleBase {
   private final Clock clock;
   private final SigningAlgorithm alg;
   private KeyRing ring;
+  private Future<String> rotating = Future.succeededFuture();
 
   public JwksVerticle(AppConfig config, Clock clock) {
     this.config = config;
@@ -75,8 +76,14 @@ public final class JwksVerticle extends VerticleBase {
         });
   }
 
-  /** Makes a new active key; the previous one stays published until it retires. */
+  /** Makes a new active key; the previous one stays published until it retires. Rotations run one at a time. */
   private Future<String> rotate() {
+    Future<String> next = rotating.transform(ar -> rotateNow());
+    rotating = next;
+    return next;
+  }
+
+  private Future<String> rotateNow() {
     long created = KeyFiles.nextCreation(ring, clock);
     return vertx.executeBlocking(() -> KeyFiles.create(config.keysDir(), alg, created)).compose(key -> {
       ring = ring.with(key);

@@ -5,6 +5,7 @@ import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.db.EmbeddedDatabase;
 import dev.jwtauth.db.Migrations;
+import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.jwks.JwksVerticle;
 import dev.jwtauth.resource.ResourceVerticle;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -63,7 +65,8 @@ public final class App implements AutoCloseable {
         prepareDatabase(vertx, cfg, uri);
         vertx.deployVerticle(() -> new JwksVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;
-        vertx.deployVerticle(() -> new IssuerVerticle(cfg, poolUri, clock),
+        AttemptLimiter perAddress = new AttemptLimiter(cfg.loginIpLimit(), Duration.ofMinutes(1));
+        vertx.deployVerticle(() -> new IssuerVerticle(cfg, poolUri, clock, perAddress),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
       if (cfg.runsResource()) {

@@ -6,6 +6,7 @@ import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.KeysClient;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
@@ -13,7 +14,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -61,7 +61,7 @@ public final class ResourceVerticle extends VerticleBase {
     vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds()));
 
     Router router = Router.router(vertx);
-    router.route().handler(Responses.securityHeaders());
+    Servers.front(router, config);
     router.route("/api/*").handler(JWTAuthHandler.create(verifier, REALM))
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.get("/api/me").handler(this::me);
@@ -82,7 +82,7 @@ public final class ResourceVerticle extends VerticleBase {
     return Future.all(keysChanged.completion(), revokedNow.completion())
         .compose(v -> fetchKeys())
         .compose(v -> fetchRevocations())
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16_384))
+        .compose(v -> vertx.createHttpServer(Servers.options(config))
             .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
             .listen(config.resourceHttpPort(), config.httpHost()))

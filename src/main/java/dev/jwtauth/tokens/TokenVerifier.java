@@ -1,5 +1,8 @@
 package dev.jwtauth.tokens;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -38,6 +41,8 @@ public final class TokenVerifier implements JWTAuth {
   /** Longer tokens are refused before any parsing. Ours are well under 1 KiB. */
   public static final int MAX_TOKEN_CHARS = 8_192;
   private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
+  private static final JsonFactory STRICT_JSON = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   private static final Set<String> FORBIDDEN_HEADERS = Set.of("crit", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256");
 
   private final Vertx vertx;
@@ -226,9 +231,17 @@ public final class TokenVerifier implements JWTAuth {
 
   private static JsonObject json(String segment) {
     try {
-      return new JsonObject(new String(B64URL.decode(segment), StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
-      throw new InvalidToken("segment is not base64url JSON");
+      byte[] bytes = B64URL.decode(segment);
+      // A JSON object with a key twice is ambiguous (RFC 7515 §5.2 lets us reject it): parsers
+      // disagree on which value wins, so an attacker could show one reader a different claim.
+      try (JsonParser parser = STRICT_JSON.createParser(bytes)) {
+        while (parser.nextToken() != null) {
+          // walk the whole document: a duplicate key throws
+        }
+      }
+      return new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException | DecodeException | ClassCastException | java.io.IOException e) {
+      throw new InvalidToken("segment is not base64url JSON without duplicate keys");
     }
   }
 
