@@ -51,7 +51,7 @@ final class SessionHandlers {
 
   /** The body's {@code refresh_token}, or null when there is no body (cookie mode, bare logout). */
   private static String optionalToken(RoutingContext ctx) {
-    if (ctx.body().length() == 0) {
+    if (ctx.body().length() <= 0) {
       return null;
     }
     JsonObject body = JsonBodies.object(ctx);
