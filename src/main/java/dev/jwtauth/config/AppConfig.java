@@ -47,6 +47,7 @@ import java.util.Set;
  * @param corsAllowedOrigins origins allowed by CORS on both servers (empty: no CORS)
  * @param tlsCertFile       PEM certificate chain for HTTPS, or null for plain HTTP
  * @param tlsKeyFile        PEM private key for HTTPS, or null
+ * @param verifyCacheSize   verified tokens remembered per verifier instance (0: none)
  */
 public record AppConfig(
     String httpHost,
@@ -81,7 +82,8 @@ public record AppConfig(
     boolean refreshCookie,
     List<String> corsAllowedOrigins,
     Path tlsCertFile,
-    Path tlsKeyFile) {
+    Path tlsKeyFile,
+    int verifyCacheSize) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -89,7 +91,7 @@ public record AppConfig(
       "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_GRACE", "KEY_ROTATION_INTERVAL", "CLOCK_LEEWAY", "JWKS_MAX_AGE", "PG_URI", "PG_POOL_SIZE",
       "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
-      "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE");
+      "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
@@ -172,7 +174,8 @@ public record AppConfig(
         r.bool("REFRESH_COOKIE"),
         r.origins("CORS_ALLOWED_ORIGINS"),
         r.optionalFile("TLS_CERT_FILE"),
-        r.optionalFile("TLS_KEY_FILE"));
+        r.optionalFile("TLS_KEY_FILE"),
+        r.integer("VERIFY_CACHE_SIZE", 0, 10_000_000));
     if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
       throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");
     }

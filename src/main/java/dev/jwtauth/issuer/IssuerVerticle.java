@@ -81,7 +81,7 @@ public final class IssuerVerticle extends VerticleBase {
     revoked = new RevocationSet(clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
     verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
-        clock, revoked, () -> KeysClient.jwks(vertx));
+        clock, revoked, () -> KeysClient.jwks(vertx), config.verifyCacheSize());
     TokenService tokens = new TokenService(accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
         config.clockLeeway(), clock);
     TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());

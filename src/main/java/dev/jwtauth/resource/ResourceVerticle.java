@@ -53,7 +53,7 @@ public final class ResourceVerticle extends VerticleBase {
   public Future<?> start() {
     revoked = new RevocationSet(clock);
     verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
-        clock, revoked, () -> KeysClient.jwks(vertx));
+        clock, revoked, () -> KeysClient.jwks(vertx), config.verifyCacheSize());
     var bus = vertx.eventBus();
     // Subscribe before loading, so a revocation published meanwhile is not missed.
     var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> verifier.update(msg.body()));

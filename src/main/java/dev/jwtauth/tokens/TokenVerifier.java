@@ -1,6 +1,9 @@
 package dev.jwtauth.tokens;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.Future;
@@ -17,6 +20,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
@@ -53,6 +57,7 @@ public final class TokenVerifier implements JWTAuth {
   private final RevocationSet revoked;
   private final Supplier<Future<JsonObject>> keySource;
   private long lastKeyRefresh;
+  private final Cache<String, JsonObject> verified;
   private JWTAuth delegate;
   private Set<String> kids = Set.of();
   private Set<String> algs = Set.of();
@@ -61,9 +66,10 @@ public final class TokenVerifier implements JWTAuth {
    * @param revoked   the revocation list checked on every request
    * @param keySource asked again (at most every {@value #KEY_REFRESH_MILLIS} ms) when a token names an
    *                  unknown kid, in case a rotation's announcement was missed; null to never ask
+   * @param cacheSize how many verified tokens to remember (0: verify every signature)
    */
   public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock,
-                       RevocationSet revoked, Supplier<Future<JsonObject>> keySource) {
+                       RevocationSet revoked, Supplier<Future<JsonObject>> keySource, int cacheSize) {
     this.vertx = vertx;
     this.issuer = issuer;
     this.audience = audience;
@@ -71,6 +77,13 @@ public final class TokenVerifier implements JWTAuth {
     this.clock = clock;
     this.revoked = revoked;
     this.keySource = keySource;
+    // Verified tokens, keyed by the whole token string: a hit skips only the signature and structure
+    // work, never the expiry and revocation checks, and an entry never outlives its token's exp.
+    this.verified = cacheSize <= 0 ? null : Caffeine.newBuilder()
+        .maximumSize(cacheSize)
+        .expireAfter(Expiry.<String, JsonObject>creating((token, claims) ->
+            Duration.ofSeconds(Math.max(0, claims.getLong("exp") - clock.millis() / 1000))))
+        .build();
   }
 
   /** Minimum time between two key-set requests triggered by unknown kids. */
@@ -100,6 +113,10 @@ public final class TokenVerifier implements JWTAuth {
       }
     }
     this.delegate = newKids.isEmpty() ? null : JWTAuth.create(vertx, options);
+    if (verified != null && !newKids.containsAll(kids)) {
+      // a key left the set: tokens it signed must be verified (and rejected) again
+      verified.invalidateAll();
+    }
     this.kids = Set.copyOf(newKids);
     this.algs = Set.copyOf(newAlgs);
   }
@@ -131,6 +148,13 @@ public final class TokenVerifier implements JWTAuth {
 
   private Future<User> authenticate(TokenCredentials tc, boolean mayRefreshKeys) {
     String token = tc.getToken();
+    JsonObject hit = verified == null ? null : verified.getIfPresent(token);
+    if (hit != null) {
+      if (clock.millis() / 1000 - leewaySeconds < hit.getLong("exp") && !revoked.isRevoked(hit)) {
+        return Future.succeededFuture(User.create(hit, new JsonObject().put("accessToken", hit)));
+      }
+      verified.invalidate(token);
+    }
     JsonObject payload;
     try {
       payload = precheck(token);
@@ -159,8 +183,12 @@ public final class TokenVerifier implements JWTAuth {
       if (nbf > now + leewaySeconds || iat > now + leewaySeconds) {
         return Future.failedFuture(new InvalidToken("not yet valid"));
       }
-      if (revoked.isRevoked(claims(user))) {
+      JsonObject claims = claims(user);
+      if (revoked.isRevoked(claims)) {
         return Future.failedFuture(new InvalidToken("revoked"));
+      }
+      if (verified != null) {
+        verified.put(token, claims);
       }
       return Future.succeededFuture(user);
     });
