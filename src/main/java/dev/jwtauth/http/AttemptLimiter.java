@@ -27,18 +27,33 @@ public final class AttemptLimiter {
     final AtomicInteger failures = new AtomicInteger();
   }
 
-  /** Seconds {@code key} must wait before trying again, or 0 when it may try now. */
-  public long retryAfterSeconds(String key) {
-    Window w = windows.getIfPresent(key);
-    if (w == null || w.failures.get() < limit) {
-      return 0;
+  /**
+   * Reserves one attempt for {@code key}: answers 0 when it may go ahead, the attempt counting as
+   * a failure until it is {@link #release}d, or else the seconds to wait. Checking and counting in
+   * one step keeps parallel attempts from all passing the check before the first failure counts.
+   */
+  public long reserve(String key) {
+    Window w = windows.get(key, k -> new Window());
+    while (true) {
+      int n = w.failures.get();
+      if (n >= limit) {
+        long left = w.start + windowMillis - System.currentTimeMillis();
+        return Math.max(1, (left + 999) / 1000);
+      }
+      if (w.failures.compareAndSet(n, n + 1)) {
+        return 0;
+      }
     }
-    long left = w.start + windowMillis - System.currentTimeMillis();
-    return Math.max(1, (left + 999) / 1000);
   }
 
-  /** Records one failure for {@code key}. */
-  public void fail(String key) {
-    windows.get(key, k -> new Window()).failures.incrementAndGet();
+  /**
+   * Takes back a reservation whose attempt did not fail (it succeeded, or no password was
+   * checked). After a window change it may free one attempt of the next window: harmless.
+   */
+  public void release(String key) {
+    Window w = windows.getIfPresent(key);
+    if (w != null) {
+      w.failures.updateAndGet(n -> Math.max(0, n - 1));
+    }
   }
 }

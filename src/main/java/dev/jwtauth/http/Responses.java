@@ -3,6 +3,7 @@ package dev.jwtauth.http;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -38,13 +39,16 @@ public final class Responses {
       if (tls) {
         ctx.response().headers().set("Strict-Transport-Security", "max-age=31536000");
       }
-      ctx.response().headers()
-          .set("X-Content-Type-Options", "nosniff")
-          .set("X-Frame-Options", "DENY")
-          .set("Referrer-Policy", "no-referrer")
-          .set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+      noSniffNoFrames(ctx.response().headers());
       ctx.next();
     };
+  }
+
+  private static void noSniffNoFrames(MultiMap headers) {
+    headers.set("X-Content-Type-Options", "nosniff")
+        .set("X-Frame-Options", "DENY")
+        .set("Referrer-Policy", "no-referrer")
+        .set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   }
 
   /**
@@ -60,6 +64,8 @@ public final class Responses {
       Throwable cause = req.decoderResult().cause();
       int status = cause instanceof TooLongHttpHeaderException ? 431 : cause instanceof TooLongHttpLineException ? 414 : 400;
       HttpConnection connection = req.connection();
+      // these requests never reach a router, so its security-header handler does not run
+      noSniffNoFrames(req.response().headers());
       req.response().setStatusCode(status)
           .putHeader(HttpHeaders.CONNECTION, "close")
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

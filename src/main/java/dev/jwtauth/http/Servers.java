@@ -1,6 +1,8 @@
 package dev.jwtauth.http;
 
 import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.config.ConfigException;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -18,11 +20,35 @@ public final class Servers {
   public static HttpServerOptions options(AppConfig config) {
     HttpServerOptions options = new HttpServerOptions().setMaxHeaderSize(16_384);
     if (config.tls()) {
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-          .setCertPath(config.tlsCertFile().toString())
-          .setKeyPath(config.tlsKeyFile().toString()));
+      options.setSsl(true).setKeyCertOptions(keyCert(config));
     }
     return options;
+  }
+
+  private static PemKeyCertOptions keyCert(AppConfig config) {
+    return new PemKeyCertOptions()
+        .setCertPath(config.tlsCertFile().toString())
+        .setKeyPath(config.tlsKeyFile().toString());
+  }
+
+  /**
+   * Loads the TLS certificate and key once before any server starts (blocking: start-up only), so
+   * that unusable files stop start-up with a sentence naming the settings, not a bare
+   * {@code CertificateException} from the first {@code listen}.
+   *
+   * @throws ConfigException when the files are not a PEM certificate chain and private key
+   */
+  public static void checkTls(Vertx vertx, AppConfig config) {
+    if (!config.tls()) {
+      return;
+    }
+    try {
+      keyCert(config).getKeyManagerFactory(vertx);
+    } catch (Exception e) {
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("\\.$", "");
+      throw new ConfigException("TLS_CERT_FILE (" + config.tlsCertFile() + ") and TLS_KEY_FILE (" + config.tlsKeyFile()
+          + ") must be a PEM certificate chain and its PEM private key: " + why + ".", e);
+    }
   }
 
   /** Security headers, then CORS for the configured origins (none: no CORS headers at all). */

@@ -55,15 +55,21 @@ final class LoginHandler implements Handler<RoutingContext> {
     String username = JsonBodies.string(body, "username", MAX_USERNAME);
     String password = JsonBodies.string(body, "password", MAX_PASSWORD);
     String address = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
-    long addressWait = perAddress.retryAfterSeconds(address);
+    // Every limit is checked and counted in one step, before the slow hash: checked first and
+    // counted after it, parallel guesses would all pass the check before the first one counts.
+    long addressWait = perAddress.reserve(address);
     if (addressWait > 0) {
       throw tooMany(addressWait);
     }
     Optional<String> normalised = Usernames.normalise(username);
     Future<Optional<User>> found = normalised.isPresent()
-        ? users.lockedFor(normalised.get()).compose(wait -> wait > 0
-            ? Future.failedFuture(tooMany(wait))
-            : users.findByUsername(normalised.get()))
+        ? users.reserveAttempt(normalised.get(), config.lockoutThreshold(), config.lockoutBase().toSeconds(),
+                config.lockoutMax().toSeconds())
+            .compose(user -> user.isPresent()
+                ? Future.succeededFuture(user)
+                : users.lockedFor(normalised.get()).compose(wait -> wait > 0
+                    ? Future.failedFuture(tooMany(wait))
+                    : Future.succeededFuture(Optional.<User>empty())))
         : Future.succeededFuture(Optional.empty());
     found
         .compose(user -> hasher.verify(user.map(User::passwordHash).orElse(null), password)
@@ -71,16 +77,16 @@ final class LoginHandler implements Handler<RoutingContext> {
               if (ok && !user.get().disabled()) {
                 return users.recordSuccess(user.get().username()).map(user.get());
               }
-              perAddress.fail(address);
-              Future<Void> counted = user.isPresent()
-                  ? users.recordFailure(user.get().username(), config.lockoutThreshold(),
-                      config.lockoutBase().toSeconds(), config.lockoutMax().toSeconds())
-                  : Future.succeededFuture();
               if (user.isPresent()) {
                 log.info("login failed user_id={}", user.get().id());
               }
-              return counted.compose(v -> Future.<User>failedFuture(BAD_CREDENTIALS));
+              return Future.<User>failedFuture(BAD_CREDENTIALS);
             }))
+        .onComplete(ar -> {
+          if (ar.succeeded() || ar.cause() != BAD_CREDENTIALS) {
+            perAddress.release(address);
+          }
+        })
         .compose(tokens::issueForUser)
         .onSuccess(res -> responses.send(ctx, res))
         .onFailure(ctx::fail);

@@ -51,6 +51,7 @@ final class SessionHandlers {
 
   /** The body's {@code refresh_token}, or null when there is no body (cookie mode, bare logout). */
   private static String optionalToken(RoutingContext ctx) {
+    // length() is -1, not 0, when the request had no body at all
     if (ctx.body().length() <= 0) {
       return null;
     }

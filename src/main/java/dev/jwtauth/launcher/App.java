@@ -6,6 +6,7 @@ import dev.jwtauth.db.Database;
 import dev.jwtauth.db.EmbeddedDatabase;
 import dev.jwtauth.db.Migrations;
 import dev.jwtauth.http.AttemptLimiter;
+import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.jwks.JwksVerticle;
 import dev.jwtauth.resource.ResourceVerticle;
@@ -56,6 +57,7 @@ public final class App implements AutoCloseable {
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     EmbeddedDatabase embedded = null;
     try {
+      Servers.checkTls(vertx, cfg);
       String uri = cfg.pgUri();
       if (cfg.runsAuth() && cfg.embeddedDatabase()) {
         embedded = EmbeddedDatabase.start(cfg.dataDir(), cfg.embeddedPgPort(), durableDatabase);

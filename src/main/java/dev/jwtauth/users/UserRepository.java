@@ -64,26 +64,35 @@ public final class UserRepository {
         .map(rows -> rows.size() == 0 ? 0L : Math.max(1L, rows.iterator().next().getLong("seconds")));
   }
 
-  private static final String RECORD_FAILURE =
+  private static final String RESERVE_ATTEMPT =
       "UPDATE users SET failed_logins = failed_logins + 1,"
           + " locked_until = CASE WHEN failed_logins + 1 >= $2"
-          + " THEN now() + make_interval(secs => LEAST($4::float8, $3::float8 * power(2, failed_logins + 1 - $2)))"
+          // the exponent is bounded: 2^1024 overflows float8, which would make every login of a
+          // long-attacked account fail with an error
+          + " THEN now() + make_interval(secs => LEAST($4::float8,"
+          + " $3::float8 * power(2, LEAST(failed_logins + 1 - $2, 30))))"
           + " ELSE locked_until END"
-          + " WHERE username = $1 RETURNING failed_logins, locked_until";
+          + " WHERE username = $1 AND (locked_until IS NULL OR locked_until <= now())"
+          + " RETURNING id, username, password_hash, roles, disabled";
 
   /**
-   * Counts a failed login; from {@code threshold} consecutive failures on, locks the account for
-   * {@code baseSeconds}, doubling with each further failure up to {@code maxSeconds}.
+   * Reserves one login attempt for an account that is not locked: counts it as a failure before
+   * the password is checked (from {@code threshold} consecutive failures on, locking the account
+   * for {@code baseSeconds}, doubling with each further failure up to {@code maxSeconds}), and
+   * answers the user. {@link #recordSuccess} takes the count back. Answers empty for an unknown
+   * or locked account. Checking and counting in one statement (under the row lock) keeps parallel
+   * guesses from all passing the check before the first failure is counted.
    */
-  public Future<Void> recordFailure(String username, int threshold, long baseSeconds, long maxSeconds) {
-    return pool.preparedQuery(RECORD_FAILURE)
-        .execute(Tuple.of(username, threshold, (double) baseSeconds, (double) maxSeconds)).mapEmpty();
+  public Future<Optional<User>> reserveAttempt(String username, int threshold, long baseSeconds, long maxSeconds) {
+    return pool.preparedQuery(RESERVE_ATTEMPT)
+        .execute(Tuple.of(username, threshold, (double) baseSeconds, (double) maxSeconds))
+        .map(UserRepository::first);
   }
 
   private static final String RECORD_SUCCESS =
       "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1 AND failed_logins > 0";
 
-  /** Resets the failure count after a successful login. */
+  /** Resets the failure count (and lifts the lock) after a successful login. */
   public Future<Void> recordSuccess(String username) {
     return pool.preparedQuery(RECORD_SUCCESS).execute(Tuple.of(username)).mapEmpty();
   }
