@@ -48,6 +48,11 @@ import java.util.Set;
  * @param tlsCertFile       PEM certificate chain for HTTPS, or null for plain HTTP
  * @param tlsKeyFile        PEM private key for HTTPS, or null
  * @param verifyCacheSize   verified tokens remembered per verifier instance (0: none)
+ * @param cluster           join a Hazelcast cluster (clustered event bus across processes)
+ * @param clusterHost       address this member binds and announces (cluster and event bus)
+ * @param clusterPort       Hazelcast port of this member
+ * @param clusterMembers    the members to join, {@code host:port}, TCP/IP (no multicast)
+ * @param logFormat         {@code text} or {@code json} (one JSON object a line)
  */
 public record AppConfig(
     String httpHost,
@@ -83,7 +88,12 @@ public record AppConfig(
     List<String> corsAllowedOrigins,
     Path tlsCertFile,
     Path tlsKeyFile,
-    int verifyCacheSize) {
+    int verifyCacheSize,
+    boolean cluster,
+    String clusterHost,
+    int clusterPort,
+    List<String> clusterMembers,
+    String logFormat) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -91,7 +101,8 @@ public record AppConfig(
       "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_GRACE", "KEY_ROTATION_INTERVAL", "CLOCK_LEEWAY", "JWKS_MAX_AGE", "PG_URI", "PG_POOL_SIZE",
       "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
-      "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE");
+      "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
+      "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
@@ -175,7 +186,16 @@ public record AppConfig(
         r.origins("CORS_ALLOWED_ORIGINS"),
         r.optionalFile("TLS_CERT_FILE"),
         r.optionalFile("TLS_KEY_FILE"),
-        r.integer("VERIFY_CACHE_SIZE", 0, 10_000_000));
+        r.integer("VERIFY_CACHE_SIZE", 0, 10_000_000),
+        r.bool("CLUSTER"),
+        r.string("CLUSTER_HOST"),
+        r.port("CLUSTER_PORT"),
+        r.members("CLUSTER_MEMBERS"),
+        r.oneOf("LOG_FORMAT", Set.of("text", "json")));
+    if (cfg.roles.equals("resource") && !cfg.cluster) {
+      throw new ConfigException("ROLES=resource needs CLUSTER=true: a resource-only process gets keys and"
+          + " revocations over the clustered event bus.");
+    }
     if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
       throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");
     }
@@ -283,6 +303,26 @@ public record AppConfig(
               + origin + "' is not one.");
         }
         out.add(origin);
+      }
+      return List.copyOf(out);
+    }
+
+    List<String> members(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return List.of();
+      }
+      List<String> out = new java.util.ArrayList<>();
+      for (String m : v.split(",")) {
+        String member = m.trim();
+        if (member.isEmpty()) {
+          continue;
+        }
+        if (!member.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+          throw new ConfigException(key + " must list members like 10.0.0.5:5701, comma-separated; '"
+              + member + "' is not one.");
+        }
+        out.add(member);
       }
       return List.copyOf(out);
     }

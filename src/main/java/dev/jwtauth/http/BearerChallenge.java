@@ -1,5 +1,7 @@
 package dev.jwtauth.http;
 
+import dev.jwtauth.ops.Metrics;
+import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 
@@ -21,6 +23,9 @@ public final class BearerChallenge {
       return;
     }
     boolean presented = ctx.request().getHeader("Authorization") != null;
+    Throwable cause = err == null ? null : (err.getCause() != null ? err.getCause() : err);
+    Metrics.of(ctx.vertx()).rejected(!presented ? "missing"
+        : cause instanceof TokenVerifier.InvalidToken ? cause.getMessage() : "signature_or_claims");
     String challenge = "Bearer realm=\"" + realm + "\""
         + (presented ? ", error=\"invalid_token\", error_description=\"The access token is invalid or expired.\"" : "");
     ctx.response().headers().set("WWW-Authenticate", challenge);

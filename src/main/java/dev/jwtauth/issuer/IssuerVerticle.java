@@ -11,6 +11,8 @@ import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.JwksDocument;
+import dev.jwtauth.ops.Metrics;
+import dev.jwtauth.ops.Readiness;
 import dev.jwtauth.jwks.KeysClient;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
@@ -27,12 +29,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.JWTAuthHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,6 +61,7 @@ public final class IssuerVerticle extends VerticleBase {
   private JwksDocument jwks;
   private JsonObject discovery;
   private Pool pool;
+  private Metrics metrics;
 
   /**
    * @param perAddress failed-login counter per client address, shared by all instances of the process
@@ -70,6 +75,7 @@ public final class IssuerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    metrics = Metrics.of(vertx);
     pool = Database.pool(vertx, pgUri, config);
     hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, TimeUnit.SECONDS);
     PasswordHasher hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
@@ -83,7 +89,7 @@ public final class IssuerVerticle extends VerticleBase {
     verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
         clock, revoked, () -> KeysClient.jwks(vertx), config.verifyCacheSize());
     TokenService tokens = new TokenService(accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
-        config.clockLeeway(), clock);
+        config.clockLeeway(), clock, metrics);
     TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());
     SessionHandlers sessions = new SessionHandlers(tokens, responses);
     OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier);
@@ -122,9 +128,13 @@ public final class IssuerVerticle extends VerticleBase {
     router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(ctx -> pool.query("SELECT 1").execute()
-        .onSuccess(r -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")))
-        .onFailure(err -> Responses.error(ctx, 503, "temporarily_unavailable", "The database is not reachable.")));
+    router.get("/ready").handler(Readiness.handler(vertx, Map.of(
+        "database", () -> pool.query("SELECT 1").execute(),
+        "keys", () -> accessTokens.kid() != null && verifier.ready()
+            ? Future.succeededFuture() : Future.failedFuture("no signing key"))));
+    if (metrics.registryName() != null) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registryName()));
+    }
     router.route().failureHandler(Responses::failureHandler);
     router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));

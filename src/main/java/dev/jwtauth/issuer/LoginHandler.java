@@ -4,6 +4,7 @@ import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.JsonBodies;
+import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.User;
 import dev.jwtauth.users.UserRepository;
@@ -57,8 +58,10 @@ final class LoginHandler implements Handler<RoutingContext> {
     String address = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
     // Every limit is checked and counted in one step, before the slow hash: checked first and
     // counted after it, parallel guesses would all pass the check before the first one counts.
+    Metrics metrics = Metrics.of(ctx.vertx());
     long addressWait = perAddress.reserve(address);
     if (addressWait > 0) {
+      metrics.login("rate_limited");
       throw tooMany(addressWait);
     }
     Optional<String> normalised = Usernames.normalise(username);
@@ -86,6 +89,9 @@ final class LoginHandler implements Handler<RoutingContext> {
           if (ar.succeeded() || ar.cause() != BAD_CREDENTIALS) {
             perAddress.release(address);
           }
+          metrics.login(ar.succeeded() ? "success"
+              : ar.cause() == BAD_CREDENTIALS ? "failure"
+              : ar.cause() instanceof ApiError e && e.status() == 429 ? "locked" : "error");
         })
         .compose(tokens::issueForUser)
         .onSuccess(res -> responses.send(ctx, res))

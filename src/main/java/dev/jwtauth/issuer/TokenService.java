@@ -2,6 +2,7 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.ClientRepository.Client;
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RefreshTokens.Rotation;
@@ -32,9 +33,11 @@ final class TokenService {
   private final Duration accessTtl;
   private final Duration sessionRevocationSpan;
   private final Clock clock;
+  private final Metrics metrics;
 
   TokenService(AccessTokens access, RefreshTokens refresh, Revocations revocations, Duration accessTtl,
-               Duration leeway, Clock clock) {
+               Duration leeway, Clock clock, Metrics metrics) {
+    this.metrics = metrics;
     this.access = access;
     this.refresh = refresh;
     this.revocations = revocations;
@@ -51,7 +54,10 @@ final class TokenService {
   Future<JsonObject> issueForUser(User user) {
     UUID family = UUID.randomUUID();
     return refresh.create(family, user.id(), null)
-        .map(refreshToken -> pair(user.id(), user.username(), user.roles(), family, null, refreshToken));
+        .map(refreshToken -> {
+          metrics.issued("password");
+          return pair(user.id(), user.username(), user.roles(), family, null, refreshToken);
+        });
   }
 
   /**
@@ -60,12 +66,20 @@ final class TokenService {
    */
   Future<JsonObject> refresh(String token) {
     return refresh.rotate(token).compose(r -> switch (r.status()) {
-      case ROTATED -> Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token()));
+      case ROTATED -> {
+        metrics.refresh("rotated");
+        metrics.issued("refresh_token");
+        yield Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token()));
+      }
       case REUSED -> {
+        metrics.refresh("reused");
         log.warn("refresh token reuse detected: session revoked user_id={} sid={}", r.userId(), r.familyId());
         yield revokeSessionTokens(r.familyId()).compose(v -> Future.failedFuture(INVALID_REFRESH));
       }
-      case INVALID -> Future.failedFuture(INVALID_REFRESH);
+      case INVALID -> {
+        metrics.refresh("invalid");
+        yield Future.failedFuture(INVALID_REFRESH);
+      }
     });
   }
 
@@ -115,6 +129,7 @@ final class TokenService {
   /** An access token for a registered client (RFC 6749 §4.4): no refresh token. */
   JsonObject issueForClient(Client client, List<String> scopes) {
     AccessTokens.Issued at = access.issue(client.clientId(), null, client.roles(), null, client.clientId(), accessTtl);
+    metrics.issued("client_credentials");
     JsonObject res = new JsonObject()
         .put("access_token", at.token())
         .put("token_type", "Bearer")
@@ -127,6 +142,7 @@ final class TokenService {
 
   /** An access token for a trusted verticle's subject, over the event bus. */
   AccessTokens.Issued issueForService(String subject, String username, List<String> roles, Duration ttl, String clientId) {
+    metrics.issued("event_bus");
     return access.issue(subject, username, roles, null, clientId, ttl);
   }
 

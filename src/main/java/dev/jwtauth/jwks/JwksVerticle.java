@@ -6,6 +6,7 @@ import dev.jwtauth.keys.KeyEntry;
 import dev.jwtauth.keys.KeyFiles;
 import dev.jwtauth.keys.KeyRing;
 import dev.jwtauth.keys.SigningAlgorithm;
+import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -88,6 +89,7 @@ public final class JwksVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> KeyFiles.create(config.keysDir(), alg, created)).compose(key -> {
       ring = ring.with(key);
       log.info("Key rotated: kid={} signs from now on", key.kid());
+      Metrics.of(vertx).keyRotated();
       return retireExpired().map(v -> {
         vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
         return key.kid();

@@ -9,12 +9,18 @@ import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.jwks.JwksVerticle;
+import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.resource.ResourceVerticle;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -24,6 +30,7 @@ import java.net.ConnectException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * One running server: Vert.x, the database (embedded unless {@code PG_URI} is set), migrations,
@@ -54,7 +61,7 @@ public final class App implements AutoCloseable {
    */
   public static App start(AppConfig cfg, Clock clock, boolean durableDatabase) {
     long t0 = System.nanoTime();
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;
     try {
       Servers.checkTls(vertx, cfg);
@@ -87,6 +94,32 @@ public final class App implements AutoCloseable {
       }
       throw asConfigException(e, cfg);
     }
+  }
+
+  /** Vert.x with Micrometer metrics (Prometheus), clustered over Hazelcast when {@code CLUSTER=true}. */
+  private static Vertx createVertx(AppConfig cfg) {
+    String registry = "jwt-auth-server-" + UUID.randomUUID();
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(false)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registry)
+            .setJvmMetricsEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
+    Vertx vertx;
+    if (cfg.cluster()) {
+      options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0);
+      try {
+        vertx = builder.withClusterManager(new HazelcastClusterManager(Cluster.hazelcast(cfg))).buildClustered().await();
+      } catch (Exception e) {
+        throw new ConfigException("Cannot join the cluster on " + cfg.clusterHost() + ":" + cfg.clusterPort()
+            + " (" + e.getMessage() + "); check CLUSTER_HOST, CLUSTER_PORT and CLUSTER_MEMBERS.", e);
+      }
+      log.info("Joined cluster '{}' as {}:{} (members {})", Cluster.NAME, cfg.clusterHost(), cfg.clusterPort(),
+          cfg.clusterMembers());
+    } else {
+      vertx = builder.build();
+    }
+    new Metrics(BackendRegistries.getNow(registry), registry).install(vertx);
+    return vertx;
   }
 
   private static void prepareDatabase(Vertx vertx, AppConfig cfg, String uri) {

@@ -8,6 +8,8 @@ import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.ops.Metrics;
+import dev.jwtauth.ops.Readiness;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
@@ -19,11 +21,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.JWTAuthHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -68,13 +72,12 @@ public final class ResourceVerticle extends VerticleBase {
     router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(this::stats);
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(ctx -> {
-      if (verifier.ready()) {
-        Responses.json(ctx, 200, new JsonObject().put("status", "UP"));
-      } else {
-        Responses.error(ctx, 503, "temporarily_unavailable", "No signing key is known yet.");
-      }
-    });
+    router.get("/ready").handler(Readiness.handler(vertx, Map.of(
+        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet"))));
+    Metrics metrics = Metrics.of(vertx);
+    if (metrics.registryName() != null) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registryName()));
+    }
     router.route().failureHandler(Responses::failureHandler);
     router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));

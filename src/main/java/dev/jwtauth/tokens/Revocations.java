@@ -1,6 +1,7 @@
 package dev.jwtauth.tokens;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -43,7 +44,10 @@ public final class Revocations {
   public Future<Void> revoke(String kind, String value, long expiresAt) {
     return pool.preparedQuery(INSERT)
         .execute(Tuple.of(kind, value, OffsetDateTime.ofInstant(Instant.ofEpochSecond(expiresAt), ZoneOffset.UTC)))
-        .onSuccess(v -> vertx.eventBus().publish(Addresses.TOKEN_REVOKED, entry(kind, value, expiresAt)))
+        .onSuccess(v -> {
+          Metrics.of(vertx).revocation(kind);
+          vertx.eventBus().publish(Addresses.TOKEN_REVOKED, entry(kind, value, expiresAt));
+        })
         .mapEmpty();
   }
 

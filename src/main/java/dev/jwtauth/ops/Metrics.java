@@ -1,0 +1,77 @@
+package dev.jwtauth.ops;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.Shareable;
+
+/**
+ * The server's own counters, next to Vert.x's HTTP, event-bus and pool metrics in the same
+ * Micrometer registry (scraped at {@code GET /metrics}). One per Vert.x instance, found with
+ * {@link #of(Vertx)}.
+ */
+public final class Metrics implements Shareable {
+  private static final String MAP = "jwt-auth-server";
+  private static final String KEY = "metrics";
+  private final MeterRegistry registry;
+  private final String registryName;
+
+  /**
+   * @param registry     the Micrometer registry (Vert.x's own meters are in it too)
+   * @param registryName its name in vertx-micrometer's BackendRegistries (for the scraping handler)
+   */
+  public Metrics(MeterRegistry registry, String registryName) {
+    this.registry = registry;
+    this.registryName = registryName;
+  }
+
+  /** The registry's name, for {@code PrometheusScrapingHandler.create(name)}; null when not scrapeable. */
+  public String registryName() {
+    return registryName;
+  }
+
+  /** Registers this instance for {@code vertx}. */
+  public void install(Vertx vertx) {
+    vertx.sharedData().getLocalMap(MAP).put(KEY, this);
+  }
+
+  /** The metrics of {@code vertx}, or a private no-op registry when none was installed (unit tests). */
+  public static Metrics of(Vertx vertx) {
+    Object m = vertx == null ? null : vertx.sharedData().getLocalMap(MAP).get(KEY);
+    return m instanceof Metrics metrics ? metrics : new Metrics(new SimpleMeterRegistry(), null);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** A login attempt: success, failure, locked, rate_limited. */
+  public void login(String outcome) {
+    registry.counter("auth.logins", "outcome", outcome).increment();
+  }
+
+  /** An access token issued, by grant: password, refresh_token, client_credentials, event_bus. */
+  public void issued(String grant) {
+    registry.counter("auth.tokens.issued", "grant", grant).increment();
+  }
+
+  /** A refresh attempt: rotated, reused (family revoked), invalid. */
+  public void refresh(String outcome) {
+    registry.counter("auth.refreshes", "outcome", outcome).increment();
+  }
+
+  /** A revocation stored: jti or sid. */
+  public void revocation(String kind) {
+    registry.counter("auth.revocations", "kind", kind).increment();
+  }
+
+  /** A token rejected by a verifier, by reason (expired, revoked, bad signature, …). */
+  public void rejected(String reason) {
+    registry.counter("auth.validation.failures", "reason", reason).increment();
+  }
+
+  /** A key rotation. */
+  public void keyRotated() {
+    registry.counter("auth.keys.rotations").increment();
+  }
+}

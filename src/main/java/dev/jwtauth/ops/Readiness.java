@@ -1,0 +1,35 @@
+package dev.jwtauth.ops;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.spi.cluster.hazelcast.ClusterHealthCheck;
+
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /ready} with vertx-health-check: 200 {"status":"UP","checks":[…]} when every check
+ * passes, 503 otherwise. A clustered process also checks that it is still in the cluster.
+ */
+public final class Readiness {
+  private static final long TIMEOUT_MILLIS = 3_000;
+
+  private Readiness() {
+  }
+
+  /** Each check passes when its future succeeds. */
+  public static Handler<RoutingContext> handler(Vertx vertx, Map<String, Supplier<Future<?>>> checks) {
+    HealthChecks health = HealthChecks.create(vertx);
+    checks.forEach((name, check) -> health.register(name, TIMEOUT_MILLIS,
+        promise -> check.get().onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO()))));
+    if (vertx.isClustered()) {
+      health.register("cluster", TIMEOUT_MILLIS, ClusterHealthCheck.createProcedure(vertx));
+    }
+    return HealthCheckHandler.createWithHealthChecks(health);
+  }
+}
