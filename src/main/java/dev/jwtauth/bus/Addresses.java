@@ -37,8 +37,11 @@ public final class Addresses {
    */
   public static final String TOKEN_REVOKE = "auth.token.revoke";
 
-  /** Request {} ; reply {"kid"}: creates a new active key now (the old ones stay published until they retire). */
+  /** Local only. Request {} ; reply {"kid"}: creates a new active key now (the old ones stay published until they retire). */
   public static final String KEYS_ROTATE = "auth.keys.rotate";
+
+  /** Publish {}: keys changed on disk (a rotation in some process); every JwksVerticle re-reads KEYS_DIR. */
+  public static final String KEYS_RELOAD = "auth.keys.reload";
 
   /**
    * Local only (never clustered). Request {} ; reply {"kid","alg","pkcs8"}: the active private key for

@@ -27,7 +27,8 @@ import java.util.List;
  */
 public final class JwksVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(JwksVerticle.class);
-  private static final long RETIRE_CHECK_MILLIS = 10_000;
+  private static final long RESCAN_MILLIS = 10_000;
+  private static final String KEY_LOCK = "jwt-auth-server.keys";
 
   private final AppConfig config;
   private final Clock clock;
@@ -43,58 +44,95 @@ public final class JwksVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(() -> KeyFiles.loadOrCreate(config.keysDir(), alg, clock))
+    // Under the cluster-wide lock, so auth processes starting together create one first key, not one each.
+    return underKeyLock(() -> vertx.executeBlocking(() -> KeyFiles.loadOrCreate(config.keysDir(), alg, clock)))
         .compose(loaded -> {
           ring = loaded;
           var bus = vertx.eventBus();
           var jwks = bus.<JsonObject>consumer(Addresses.JWKS_GET, msg -> msg.reply(ring.publicJwks()));
           var signing = bus.<JsonObject>localConsumer(Addresses.SIGNING_KEY_GET, this::replySigningKey);
           var rotate = bus.<JsonObject>localConsumer(Addresses.KEYS_ROTATE,
-              msg -> rotate().onSuccess(kid -> msg.reply(new JsonObject().put("kid", kid)))
-                  .onFailure(err -> msg.fail(500, "server_error")));
-          return Future.all(jwks.completion(), signing.completion(), rotate.completion());
+              msg -> rotate(true).onSuccess(kid -> msg.reply(new JsonObject().put("kid", kid)))
+                  .onFailure(err -> {
+                    log.error("key rotation failed: {}", err.getMessage());
+                    msg.fail(500, "server_error");
+                  }));
+          var reload = bus.<JsonObject>consumer(Addresses.KEYS_RELOAD, msg -> refresh());
+          return Future.all(List.of(jwks.completion(), signing.completion(), rotate.completion(), reload.completion()));
         })
         .compose(v -> retireExpired())
         .onSuccess(v -> {
-          vertx.setPeriodic(RETIRE_CHECK_MILLIS, t -> {
-            int before = ring.all().size();
-            retireExpired().onSuccess(x -> {
-              if (ring.all().size() != before) {
-                vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
-              }
-            });
-          });
-          long every = config.keyRotationInterval().toMillis();
-          if (every > 0) {
-            long sinceActive = clock.millis() - ring.active().created() * 1000;
-            vertx.setTimer(Math.max(1, every - sinceActive), t -> {
-              rotate();
-              vertx.setPeriodic(every, p -> rotate());
-            });
-          }
+          vertx.setPeriodic(RESCAN_MILLIS, t -> refresh().onSuccess(x -> rotateIfDue()));
           vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
           log.info("JWKS ready: {} key(s), active kid={}", ring.all().size(), ring.active().kid());
         });
   }
 
-  /** Makes a new active key; the previous one stays published until it retires. Rotations run one at a time. */
-  private Future<String> rotate() {
-    Future<String> next = rotating.transform(ar -> rotateNow());
-    rotating = next;
-    return next;
+  /**
+   * Runs {@code work} holding the cluster-wide key lock (a local lock when not clustered): one
+   * process at a time creates or rotates keys, so a scheduled rotation happens once, not once per
+   * auth process.
+   */
+  private <T> Future<T> underKeyLock(java.util.function.Supplier<Future<T>> work) {
+    return vertx.sharedData().getLockWithTimeout(KEY_LOCK, 30_000)
+        .compose(lock -> work.get().andThen(ar -> lock.release()));
   }
 
-  private Future<String> rotateNow() {
-    long created = KeyFiles.nextCreation(ring, clock);
-    return vertx.executeBlocking(() -> KeyFiles.create(config.keysDir(), alg, created)).compose(key -> {
-      ring = ring.with(key);
-      log.info("Key rotated: kid={} signs from now on", key.kid());
-      Metrics.of(vertx).keyRotated();
-      return retireExpired().map(v -> {
+  /** Re-reads KEYS_DIR (keys made by another process or the command line) and retires expired keys. */
+  private Future<Void> refresh() {
+    List<String> before = kids();
+    return reloadRing().compose(v -> retireExpired()).onSuccess(v -> {
+      if (!kids().equals(before)) {
+        log.info("key set changed on disk: active kid={}", ring.active().kid());
         vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
+      }
+    });
+  }
+
+  private List<String> kids() {
+    return ring.all().stream().map(KeyEntry::kid).toList();
+  }
+
+  private Future<Void> reloadRing() {
+    return vertx.executeBlocking(() -> KeyFiles.load(config.keysDir())).map(loaded -> {
+      if (!loaded.isEmpty()) {
+        ring = new KeyRing(loaded);
+      }
+      return null;
+    });
+  }
+
+  private void rotateIfDue() {
+    long every = config.keyRotationInterval().toSeconds();
+    if (every > 0 && clock.millis() / 1000 - ring.active().created() >= every) {
+      rotate(false);
+    }
+  }
+
+  /**
+   * Makes a new active key; the previous one stays published until it retires. Rotations run one
+   * at a time, under the key lock, after re-reading the disk; an unforced (scheduled) rotation is
+   * skipped when another process has just rotated.
+   */
+  private Future<String> rotate(boolean force) {
+    Future<String> next = rotating.transform(ar -> underKeyLock(() -> reloadRing().compose(v -> {
+      long every = config.keyRotationInterval().toSeconds();
+      if (!force && clock.millis() / 1000 - ring.active().created() < every) {
+        return Future.succeededFuture(ring.active().kid());
+      }
+      long created = KeyFiles.nextCreation(ring, clock);
+      return vertx.executeBlocking(() -> KeyFiles.create(config.keysDir(), alg, created)).map(key -> {
+        ring = ring.with(key);
+        log.info("Key rotated: kid={} signs from now on", key.kid());
+        Metrics.of(vertx).keyRotated();
         return key.kid();
       });
-    });
+    })).compose(kid -> retireExpired().map(kid)).onSuccess(kid -> {
+      vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
+      vertx.eventBus().publish(Addresses.KEYS_RELOAD, new JsonObject());
+    }));
+    rotating = next;
+    return next;
   }
 
   private Future<Void> retireExpired() {
