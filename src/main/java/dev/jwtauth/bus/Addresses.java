@@ -40,6 +40,12 @@ public final class Addresses {
   /** Local only. Request {} ; reply {"kid"}: creates a new active key now (the old ones stay published until they retire). */
   public static final String KEYS_ROTATE = "auth.keys.rotate";
 
+  /**
+   * Send {"event","user_id"?,"username"?,"client_id"?,"address"?,"details"?}: a security event for the audit
+   * trail; an issuer verticle stores it. No reply.
+   */
+  public static final String AUDIT_RECORD = "auth.audit.record";
+
   /** Publish {}: keys changed on disk (a rotation in some process); every JwksVerticle re-reads KEYS_DIR. */
   public static final String KEYS_RELOAD = "auth.keys.reload";
 

@@ -4,6 +4,7 @@ import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.JsonBodies;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.tokens.AccessTokens;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -44,6 +45,9 @@ final class AdminClientsHandler implements Handler<RoutingContext> {
     clients.create(clientId, secret, roles, scopes)
         .onSuccess(v -> {
           log.info("client created client_id={} roles={}", clientId, roles);
+          Audit.record(ctx.vertx(), Audit.event("client_created").put("client_id", clientId)
+              .put("details", new JsonObject().put("roles", new JsonArray(roles)).put("scopes", new JsonArray(scopes))
+                  .put("by", ctx.user().principal().getString("sub"))));
           ctx.response().putHeader("Cache-Control", "no-store");
           Responses.json(ctx, 201, new JsonObject().put("client_id", clientId).put("client_secret", secret)
               .put("roles", new JsonArray(roles)).put("scopes", new JsonArray(scopes)));

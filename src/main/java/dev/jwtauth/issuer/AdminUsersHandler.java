@@ -3,6 +3,7 @@ package dev.jwtauth.issuer;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.JsonBodies;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
@@ -48,6 +49,9 @@ final class AdminUsersHandler implements Handler<RoutingContext> {
         .compose(hash -> users.create(username, hash, roles))
         .onSuccess(user -> {
           log.info("user created user_id={} roles={} by={}", user.id(), user.roles(), ctx.user().principal().getString("sub"));
+          Audit.record(ctx.vertx(), Audit.event("user_created").put("user_id", user.id().toString())
+              .put("username", user.username()).put("details", new JsonObject()
+                  .put("roles", new JsonArray(user.roles())).put("by", ctx.user().principal().getString("sub"))));
           Responses.json(ctx, 201, new JsonObject().put("id", user.id().toString()).put("username", user.username())
               .put("roles", new JsonArray(user.roles())));
         })

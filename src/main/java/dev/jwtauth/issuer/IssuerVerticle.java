@@ -11,6 +11,7 @@ import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.JwksDocument;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.ops.Readiness;
 import dev.jwtauth.jwks.KeysClient;
@@ -88,8 +89,8 @@ public final class IssuerVerticle extends VerticleBase {
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
     verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
         clock, revoked, () -> KeysClient.jwks(vertx), config.verifyCacheSize());
-    TokenService tokens = new TokenService(accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
-        config.clockLeeway(), clock, metrics);
+    TokenService tokens = new TokenService(vertx, accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
+        config.clockLeeway(), clock);
     TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());
     SessionHandlers sessions = new SessionHandlers(tokens, responses);
     OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier);
@@ -113,12 +114,29 @@ public final class IssuerVerticle extends VerticleBase {
         .onSuccess(found -> {
           if (found) {
             log.info("user unlocked by admin_id={}", ctx.user().principal().getString("sub"));
+            Audit.record(vertx, Audit.event("user_unlocked").put("username", ctx.pathParam("username"))
+                .put("details", new JsonObject().put("by", ctx.user().principal().getString("sub"))));
             ctx.response().setStatusCode(204).end();
           } else {
             Responses.error(ctx, 404, "not_found", "No such user.");
           }
         })
         .onFailure(ctx::fail));
+    router.get("/admin/audit").handler(ctx -> {
+      String limitParam = ctx.queryParams().get("limit");
+      String beforeParam = ctx.queryParams().get("before");
+      int limit;
+      Long before;
+      try {
+        limit = limitParam == null ? 100 : Math.min(1_000, Math.max(1, Integer.parseInt(limitParam)));
+        before = beforeParam == null ? null : Long.parseLong(beforeParam);
+      } catch (NumberFormatException e) {
+        throw dev.jwtauth.http.ApiError.invalidRequest("limit and before must be whole numbers.");
+      }
+      Audit.query(pool, ctx.queryParams().get("event"), ctx.queryParams().get("username"), before, limit)
+          .onSuccess(events -> Responses.json(ctx, 200, events))
+          .onFailure(ctx::fail);
+    });
     router.post("/admin/clients").handler(body).handler(new AdminClientsHandler(clients));
     router.post("/admin/keys/rotate").handler(ctx -> vertx.eventBus()
         .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
@@ -142,12 +160,13 @@ public final class IssuerVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> loadKeys());
     var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
+    var audit = bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body()));
     vertx.setPeriodic(PRUNE_MILLIS, t -> {
       revoked.prune(config.clockLeeway().toSeconds());
       revocations.prune().compose(n -> refreshTokens.prune())
           .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()));
     });
-    return Future.all(keysChanged.completion(), revokedNow.completion())
+    return Future.all(keysChanged.completion(), revokedNow.completion(), audit.completion())
         .compose(v -> revocations.active()).onSuccess(revoked::addAll)
         .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
         .compose(v -> loadKeys())

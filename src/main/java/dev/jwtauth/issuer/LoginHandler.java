@@ -4,11 +4,13 @@ import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.JsonBodies;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.User;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
@@ -80,15 +82,22 @@ final class LoginHandler implements Handler<RoutingContext> {
               if (ok && !user.get().disabled()) {
                 return users.recordSuccess(user.get().username()).map(user.get());
               }
+              JsonObject failure = Audit.event("login_failure").put("address", address);
               if (user.isPresent()) {
                 log.info("login failed user_id={}", user.get().id());
+                failure.put("user_id", user.get().id().toString()).put("username", user.get().username());
+              } else {
+                // an unknown name is not stored: it may be a password typed into the wrong field
+                failure.put("details", new JsonObject().put("known_user", false));
               }
+              Audit.record(ctx.vertx(), failure);
               return Future.<User>failedFuture(BAD_CREDENTIALS);
             }))
         .onComplete(ar -> {
           if (ar.succeeded() || ar.cause() != BAD_CREDENTIALS) {
             perAddress.release(address);
           }
+          audit(ctx, address, normalised, ar);
           metrics.login(ar.succeeded() ? "success"
               : ar.cause() == BAD_CREDENTIALS ? "failure"
               : ar.cause() instanceof ApiError e && e.status() == 429 ? "locked" : "error");
@@ -96,6 +105,22 @@ final class LoginHandler implements Handler<RoutingContext> {
         .compose(tokens::issueForUser)
         .onSuccess(res -> responses.send(ctx, res))
         .onFailure(ctx::fail);
+  }
+
+  private static void audit(RoutingContext ctx, String address, Optional<String> username, AsyncResult<User> ar) {
+    JsonObject event;
+    if (ar.succeeded()) {
+      event = Audit.event("login_success").put("user_id", ar.result().id().toString())
+          .put("username", ar.result().username());
+    } else if (ar.cause() instanceof ApiError e && e.status() == 429) {
+      event = Audit.event("login_locked");
+    } else {
+      return;
+    }
+    if (!ar.succeeded() && username.isPresent()) {
+      event.put("username", username.get()); // locked: an existing account
+    }
+    Audit.record(ctx.vertx(), event.put("address", address));
   }
 
   static ApiError tooMany(long seconds) {

@@ -2,7 +2,9 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.ClientRepository.Client;
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
+import io.vertx.core.Vertx;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RefreshTokens.Rotation;
@@ -34,10 +36,12 @@ final class TokenService {
   private final Duration sessionRevocationSpan;
   private final Clock clock;
   private final Metrics metrics;
+  private final Vertx vertx;
 
-  TokenService(AccessTokens access, RefreshTokens refresh, Revocations revocations, Duration accessTtl,
-               Duration leeway, Clock clock, Metrics metrics) {
-    this.metrics = metrics;
+  TokenService(Vertx vertx, AccessTokens access, RefreshTokens refresh, Revocations revocations, Duration accessTtl,
+               Duration leeway, Clock clock) {
+    this.vertx = vertx;
+    this.metrics = Metrics.of(vertx);
     this.access = access;
     this.refresh = refresh;
     this.revocations = revocations;
@@ -74,6 +78,8 @@ final class TokenService {
       case REUSED -> {
         metrics.refresh("reused");
         log.warn("refresh token reuse detected: session revoked user_id={} sid={}", r.userId(), r.familyId());
+        Audit.record(vertx, Audit.event("refresh_reuse").put("user_id", r.userId().toString())
+            .put("username", r.username()).put("details", new JsonObject().put("sid", r.familyId().toString())));
         yield revokeSessionTokens(r.familyId()).compose(v -> Future.failedFuture(INVALID_REFRESH));
       }
       case INVALID -> {
@@ -102,7 +108,11 @@ final class TokenService {
         : refresh.revokeFamilyOf(refreshToken, user).compose(family ->
             family == null || family.toString().equals(sid) ? Future.succeededFuture() : revokeSessionTokens(family));
     return Future.all(bySid, byRefresh).compose(v -> revokeAccess(claims))
-        .onSuccess(v -> log.info("logout user_id={} sid={}", claims.getString("sub"), sid));
+        .onSuccess(v -> {
+          log.info("logout user_id={} sid={}", claims.getString("sub"), sid);
+          Audit.record(vertx, Audit.event("logout").put("user_id", claims.getString("sub"))
+              .put("username", claims.getString("username")).put("details", new JsonObject().put("sid", sid)));
+        });
   }
 
   /** Revokes one access token until it expires. */

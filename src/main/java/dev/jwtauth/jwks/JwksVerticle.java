@@ -6,6 +6,7 @@ import dev.jwtauth.keys.KeyEntry;
 import dev.jwtauth.keys.KeyFiles;
 import dev.jwtauth.keys.KeyRing;
 import dev.jwtauth.keys.SigningAlgorithm;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -125,6 +126,8 @@ public final class JwksVerticle extends VerticleBase {
         ring = ring.with(key);
         log.info("Key rotated: kid={} signs from now on", key.kid());
         Metrics.of(vertx).keyRotated();
+        Audit.record(vertx, Audit.event("key_rotated").put("details", new JsonObject().put("kid", key.kid())
+            .put("alg", key.alg().name()).put("scheduled", !force)));
         return key.kid();
       });
     })).compose(kid -> retireExpired().map(kid)).onSuccess(kid -> {

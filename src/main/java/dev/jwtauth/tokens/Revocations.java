@@ -1,6 +1,7 @@
 package dev.jwtauth.tokens;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -46,6 +47,7 @@ public final class Revocations {
         .execute(Tuple.of(kind, value, OffsetDateTime.ofInstant(Instant.ofEpochSecond(expiresAt), ZoneOffset.UTC)))
         .onSuccess(v -> {
           Metrics.of(vertx).revocation(kind);
+          Audit.record(vertx, Audit.event("token_revoked").put("details", entry(kind, value, expiresAt)));
           vertx.eventBus().publish(Addresses.TOKEN_REVOKED, entry(kind, value, expiresAt));
         })
         .mapEmpty();

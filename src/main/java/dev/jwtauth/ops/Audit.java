@@ -1,0 +1,79 @@
+package dev.jwtauth.ops;
+
+import dev.jwtauth.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+
+/**
+ * The audit trail of security events (login success and failure, lockout, refresh reuse, logout,
+ * revocation, user and client created, user unlocked, key rotated). Any component records an
+ * event with {@link #record}; it travels on the bus to an issuer verticle, which stores it in
+ * {@code audit_events}. Recording never fails the request that caused it. Events never carry a
+ * password, a token or a key.
+ */
+public final class Audit {
+  private static final Logger log = LoggerFactory.getLogger(Audit.class);
+
+  private Audit() {
+  }
+
+  /** An event for {@code event}, with the optional subject fields set by the caller. */
+  public static JsonObject event(String event) {
+    return new JsonObject().put("event", event);
+  }
+
+  /** Sends an event to be stored (at most once; lost only when no auth process is up). */
+  public static void record(Vertx vertx, JsonObject event) {
+    vertx.eventBus().send(Addresses.AUDIT_RECORD, event);
+  }
+
+  private static final String INSERT = "INSERT INTO audit_events (event, user_id, username, client_id, address, details)"
+      + " VALUES ($1, $2, $3, $4, $5, $6)";
+
+  /** Stores one event (run by the issuer's consumer). */
+  public static Future<Void> store(Pool pool, JsonObject e) {
+    UUID userId = null;
+    try {
+      userId = e.getString("user_id") == null ? null : UUID.fromString(e.getString("user_id"));
+    } catch (IllegalArgumentException notAUser) {
+      // a client or service subject: keep it in details only
+    }
+    return pool.preparedQuery(INSERT)
+        .execute(Tuple.of(e.getString("event"), userId, e.getString("username"), e.getString("client_id"),
+            e.getString("address"), e.getJsonObject("details", new JsonObject())))
+        .<Void>mapEmpty()
+        .onFailure(err -> log.warn("audit event {} not stored: {}", e.getString("event"), err.getMessage()));
+  }
+
+  private static final String QUERY = "SELECT id, at, event, user_id, username, client_id, address, details"
+      + " FROM audit_events WHERE ($1::text IS NULL OR event = $1) AND ($2::text IS NULL OR username = $2)"
+      + " AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4";
+
+  /** The newest events first, filtered by event and username, paged by {@code before} (an id). */
+  public static Future<JsonObject> query(Pool pool, String event, String username, Long before, int limit) {
+    return pool.preparedQuery(QUERY).execute(Tuple.of(event, username, before, limit)).map(rows -> {
+      JsonArray list = new JsonArray();
+      for (Row r : rows) {
+        list.add(new JsonObject()
+            .put("id", r.getLong("id"))
+            .put("at", r.getOffsetDateTime("at").toString())
+            .put("event", r.getString("event"))
+            .put("user_id", r.getUUID("user_id") == null ? null : r.getUUID("user_id").toString())
+            .put("username", r.getString("username"))
+            .put("client_id", r.getString("client_id"))
+            .put("address", r.getString("address"))
+            .put("details", r.getJsonObject("details")));
+      }
+      return new JsonObject().put("events", list);
+    });
+  }
+}
