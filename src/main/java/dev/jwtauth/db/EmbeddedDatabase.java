@@ -97,9 +97,38 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * The port of the embedded PostgreSQL of a server running on {@code dataDir} right now, if any:
+   * lets the command line work next to a running server instead of failing on the data lock.
+   */
+  public static java.util.OptionalInt runningPort(Path dataDir) {
+    Path lockPath = dataDir.resolve("server.lock");
+    if (!Files.exists(lockPath)) {
+      return java.util.OptionalInt.empty();
+    }
+    try (RandomAccessFile f = new RandomAccessFile(lockPath.toFile(), "rw")) {
+      FileLock lock = f.getChannel().tryLock();
+      if (lock != null) {
+        lock.release();
+        return java.util.OptionalInt.empty();
+      }
+      // postmaster.pid: line 4 is the port (PostgreSQL's documented layout)
+      List<String> lines = Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid"));
+      return lines.size() >= 4 ? java.util.OptionalInt.of(Integer.parseInt(lines.get(3).trim()))
+          : java.util.OptionalInt.empty();
+    } catch (IOException | NumberFormatException | java.nio.channels.OverlappingFileLockException e) {
+      return java.util.OptionalInt.empty();
+    }
+  }
+
+  /** The URI of the embedded server listening on {@code port}. */
+  public static String uriFor(int port) {
+    return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
+  }
+
   /** The URI the pool connects with. */
   public String uri() {
-    return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
+    return uriFor(port);
   }
 
   public int port() {

@@ -3,16 +3,19 @@ package dev.jwtauth.launcher;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.config.ConfigLoader;
+import dev.jwtauth.ops.LogFormat;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * {@code java -jar jwt-auth-server.jar}: reads {@code conf/config.json} of the working directory
- * (or the packaged defaults) and the environment, starts the server, and stops it cleanly on
- * Ctrl-C / SIGTERM. A bad setting ends start-up with one sentence and exit code 2.
+ * {@code java -jar jwt-auth-server.jar [serve]}: reads {@code conf/config.json} of the working
+ * directory (or the packaged defaults) and the environment, starts the server, and stops it
+ * cleanly on Ctrl-C / SIGTERM. A bad setting ends start-up with one sentence and exit code 2.
+ * Other arguments run a {@link Cli} command.
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -30,6 +33,18 @@ public final class Main {
       return;
     } finally {
       configVertx.close().await();
+    }
+    if (cfg.logFormat().equals("json")) {
+      LogFormat.useJson();
+    }
+    List<String> command = List.of(args);
+    if (!command.isEmpty() && !command.equals(List.of("serve"))) {
+      if (command.contains("--help") || command.contains("-h") || command.get(0).equals("help")) {
+        System.out.println(Cli.USAGE);
+        return;
+      }
+      var stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+      System.exit(new Cli(cfg, System.out, stdin).run(command));
     }
     try {
       App app = App.start(cfg);

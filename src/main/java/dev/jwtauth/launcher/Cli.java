@@ -1,0 +1,239 @@
+package dev.jwtauth.launcher;
+
+import dev.jwtauth.clients.ClientRepository;
+import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.config.ConfigException;
+import dev.jwtauth.db.Database;
+import dev.jwtauth.db.EmbeddedDatabase;
+import dev.jwtauth.db.Migrations;
+import dev.jwtauth.keys.KeyEntry;
+import dev.jwtauth.keys.KeyFiles;
+import dev.jwtauth.keys.KeyRing;
+import dev.jwtauth.keys.SigningAlgorithm;
+import dev.jwtauth.tokens.AccessTokens;
+import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.UserRepository;
+import dev.jwtauth.users.Usernames;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+
+/**
+ * The command line in the same jar: {@code user add|disable|unlock}, {@code keys rotate|list},
+ * {@code client add}. It works against the configured database (the embedded one of a running
+ * server too) and keys directory. Results go to stdout, errors to stderr as one sentence.
+ */
+final class Cli {
+  static final String USAGE = String.join("\n",
+      "usage: java -jar jwt-auth-server.jar [serve]",
+      "       java -jar jwt-auth-server.jar user add <username> [--role <role>]...   (password from the console or stdin)",
+      "       java -jar jwt-auth-server.jar user disable <username>",
+      "       java -jar jwt-auth-server.jar user unlock <username>",
+      "       java -jar jwt-auth-server.jar keys rotate",
+      "       java -jar jwt-auth-server.jar keys list",
+      "       java -jar jwt-auth-server.jar client add <client_id> [--role <role>]... [--scope <scope>]...");
+  private static final Pattern ROLE = Pattern.compile("[a-z0-9_-]{1,64}");
+
+  private final AppConfig config;
+  private final PrintStream out;
+  private final BufferedReader in;
+
+  /**
+   * @param in where passwords are read when there is no console (piped stdin, tests)
+   */
+  Cli(AppConfig config, PrintStream out, BufferedReader in) {
+    this.config = config;
+    this.out = out;
+    this.in = in;
+  }
+
+  /** Runs one command; returns the exit code (0 ok, 2 failure, 64 usage). */
+  int run(List<String> args) {
+    String command = args.size() >= 2 ? args.get(0) + " " + args.get(1) : String.join(" ", args);
+    List<String> rest = args.size() > 2 ? args.subList(2, args.size()) : List.of();
+    return switch (command) {
+      case "keys list" -> keysList();
+      case "keys rotate" -> keysRotate();
+      case "user add" -> withDatabase(rest, 1, this::userAdd);
+      case "user disable" -> withDatabase(rest, 1, (pool, a) -> userSet(pool, a, "disabled = true"));
+      case "user unlock" -> withDatabase(rest, 1, (pool, a) -> userSet(pool, a, "failed_logins = 0, locked_until = NULL"));
+      case "client add" -> withDatabase(rest, 1, this::clientAdd);
+      default -> usage("unknown command '" + String.join(" ", args) + "'");
+    };
+  }
+
+  private int usage(String problem) {
+    System.err.println("jwt-auth-server: " + problem + "\n" + USAGE);
+    return 64;
+  }
+
+  private int keysList() {
+    List<KeyEntry> keys = KeyFiles.load(config.keysDir());
+    if (keys.isEmpty()) {
+      out.println("no keys in " + config.keysDir().toAbsolutePath() + " (the server makes one on first start)");
+      return 0;
+    }
+    KeyRing ring = new KeyRing(keys);
+    for (KeyEntry k : ring.all()) {
+      out.printf("%s  %-5s  created %s%s%n", k.kid(), k.alg(), Instant.ofEpochSecond(k.created()),
+          k == ring.active() ? "  ACTIVE" : "  published until its tokens expire");
+    }
+    return 0;
+  }
+
+  private int keysRotate() {
+    SigningAlgorithm alg = SigningAlgorithm.parse(config.signingAlg());
+    List<KeyEntry> keys = KeyFiles.load(config.keysDir());
+    long created = keys.isEmpty() ? Clock.systemUTC().millis() / 1000 : KeyFiles.nextCreation(new KeyRing(keys), Clock.systemUTC());
+    KeyEntry key = KeyFiles.create(config.keysDir(), alg, created);
+    out.println("new active key " + key.kid() + " (" + alg + "); a running server picks it up within 10 s");
+    return 0;
+  }
+
+  private interface DbCommand {
+    int run(Pool pool, List<String> args) throws Exception;
+  }
+
+  /** Opens the configured database (or the running server's embedded one, or starts it), migrated. */
+  private int withDatabase(List<String> args, int positional, DbCommand command) {
+    if (args.size() < positional || args.get(0).startsWith("--")) {
+      return usage("missing argument");
+    }
+    Vertx vertx = Vertx.vertx();
+    EmbeddedDatabase embedded = null;
+    try {
+      String uri = config.pgUri();
+      if (uri == null) {
+        OptionalInt running = EmbeddedDatabase.runningPort(config.dataDir());
+        if (running.isPresent()) {
+          uri = EmbeddedDatabase.uriFor(running.getAsInt());
+        } else {
+          embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPgPort(), true);
+          uri = embedded.uri();
+        }
+      }
+      Pool pool = Database.pool(vertx, uri, config);
+      try {
+        Migrations.migrate(pool).await();
+        return command.run(pool, args);
+      } finally {
+        pool.close().await();
+      }
+    } catch (ConfigException e) {
+      System.err.println("jwt-auth-server: " + e.getMessage());
+      return 2;
+    } catch (Exception e) {
+      System.err.println("jwt-auth-server: the command failed: " + e.getMessage());
+      return 2;
+    } finally {
+      vertx.close().await();
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  private int userAdd(Pool pool, List<String> args) throws IOException {
+    String username = Usernames.normalise(args.get(0)).orElse(null);
+    if (username == null) {
+      return usage("the username must be 1-64 letters, digits or . _ - @");
+    }
+    List<String> roles = options(args, "--role");
+    if (roles == null || !roles.stream().allMatch(r -> ROLE.matcher(r).matches())) {
+      return usage("each --role must match [a-z0-9_-]{1,64}");
+    }
+    String password = readPassword();
+    if (password == null || password.length() < 8) {
+      System.err.println("jwt-auth-server: the password must be at least 8 characters long.");
+      return 2;
+    }
+    var workers = Vertx.vertx();
+    try {
+      var executor = workers.createSharedWorkerExecutor("cli-argon2", 1);
+      String hash = new PasswordHasher(executor, config.argon2MemoryKib(), config.argon2Iterations(),
+          config.argon2Parallelism()).hash(password).await();
+      var user = new UserRepository(pool).create(username, hash, roles).await();
+      out.println("created user " + user.username() + " id=" + user.id() + " roles=" + user.roles());
+      return 0;
+    } catch (UserRepository.UserExists e) {
+      System.err.println("jwt-auth-server: a user named '" + username + "' already exists.");
+      return 2;
+    } finally {
+      workers.close().await();
+    }
+  }
+
+  private int userSet(Pool pool, List<String> args, String assignment) {
+    String username = Usernames.normalise(args.get(0)).orElse("");
+    int n = pool.preparedQuery("UPDATE users SET " + assignment + " WHERE username = $1").execute(Tuple.of(username))
+        .await().rowCount();
+    if (n == 0) {
+      System.err.println("jwt-auth-server: no user named '" + args.get(0) + "'.");
+      return 2;
+    }
+    out.println("updated user " + username);
+    return 0;
+  }
+
+  private int clientAdd(Pool pool, List<String> args) {
+    String clientId = args.get(0);
+    if (!clientId.matches("[A-Za-z0-9._-]{1,128}")) {
+      return usage("client_id must be 1-128 letters, digits or . _ -");
+    }
+    List<String> roles = options(args, "--role");
+    List<String> scopes = options(args, "--scope");
+    if (roles == null || scopes == null) {
+      return usage("--role and --scope each take a value");
+    }
+    String secret = AccessTokens.randomId(32);
+    try {
+      new ClientRepository(pool).create(clientId, secret, roles, scopes).await();
+    } catch (ClientRepository.ClientExists e) {
+      System.err.println("jwt-auth-server: a client named '" + clientId + "' already exists.");
+      return 2;
+    }
+    out.println("client_id=" + clientId);
+    out.println("client_secret=" + secret + "   (shown once; store it now)");
+    return 0;
+  }
+
+  /** Every value of {@code --name value} pairs after the positional argument, or null on a dangling flag. */
+  private static List<String> options(List<String> args, String name) {
+    List<String> values = new ArrayList<>();
+    for (int i = 1; i < args.size(); i++) {
+      if (args.get(i).equals(name)) {
+        if (i + 1 >= args.size()) {
+          return null;
+        }
+        values.add(args.get(++i));
+      }
+    }
+    return values;
+  }
+
+  private String readPassword() throws IOException {
+    Console console = System.console();
+    if (console != null) {
+      char[] first = console.readPassword("password: ");
+      char[] again = console.readPassword("again: ");
+      if (first == null || !Arrays.equals(first, again)) {
+        System.err.println("jwt-auth-server: the passwords differ.");
+        return null;
+      }
+      return new String(first);
+    }
+    return in.readLine();
+  }
+}
