@@ -53,6 +53,8 @@ import java.util.Set;
  * @param clusterPort       Hazelcast port of this member
  * @param clusterMembers    the members to join, {@code host:port}, TCP/IP (no multicast)
  * @param logFormat         {@code text} or {@code json} (one JSON object a line)
+ * @param jwksUri           for a resource-only process outside the cluster: the auth server's JWKS URL,
+ *                          fetched over HTTP instead of the event bus (null: use the bus)
  */
 public record AppConfig(
     String httpHost,
@@ -93,7 +95,8 @@ public record AppConfig(
     String clusterHost,
     int clusterPort,
     List<String> clusterMembers,
-    String logFormat) {
+    String logFormat,
+    String jwksUri) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -102,7 +105,7 @@ public record AppConfig(
       "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
       "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
-      "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT");
+      "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
@@ -191,10 +194,14 @@ public record AppConfig(
         r.string("CLUSTER_HOST"),
         r.port("CLUSTER_PORT"),
         r.members("CLUSTER_MEMBERS"),
-        r.oneOf("LOG_FORMAT", Set.of("text", "json")));
-    if (cfg.roles.equals("resource") && !cfg.cluster) {
-      throw new ConfigException("ROLES=resource needs CLUSTER=true: a resource-only process gets keys and"
-          + " revocations over the clustered event bus.");
+        r.oneOf("LOG_FORMAT", Set.of("text", "json")),
+        r.optional("JWKS_URI") == null ? null : r.url("JWKS_URI"));
+    if (cfg.roles.equals("resource") && !cfg.cluster && cfg.jwksUri == null) {
+      throw new ConfigException("ROLES=resource needs CLUSTER=true (keys and revocations over the clustered"
+          + " event bus) or JWKS_URI (keys over HTTP from the auth server).");
+    }
+    if (cfg.jwksUri != null && !cfg.roles.equals("resource")) {
+      throw new ConfigException("JWKS_URI is for ROLES=resource only; a process with the auth role has the keys itself.");
     }
     if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
       throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");

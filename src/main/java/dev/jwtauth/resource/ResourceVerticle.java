@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.handler.JWTAuthHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import java.net.BindException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,6 +47,7 @@ public final class ResourceVerticle extends VerticleBase {
   private final long startedAt = System.currentTimeMillis();
   private TokenVerifier verifier;
   private RevocationSet revoked;
+  private Supplier<Future<JsonObject>> keySource;
   private HttpServer server;
   private long retryTimer = -1;
 
@@ -56,8 +59,18 @@ public final class ResourceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     revoked = new RevocationSet(clock);
+    if (config.jwksUri() != null) {
+      WebClient web = WebClient.create(vertx);
+      keySource = () -> web.getAbs(config.jwksUri()).timeout(5_000).send().compose(res -> res.statusCode() == 200
+          ? Future.succeededFuture(res.bodyAsJsonObject())
+          : Future.failedFuture("JWKS_URI answered " + res.statusCode()));
+      // Outside the cluster nobody announces rotations: re-read the key set as often as it may be cached.
+      vertx.setPeriodic(Math.max(10_000, config.jwksMaxAge().toMillis()), t -> keySource.get().onSuccess(verifier::update));
+    } else {
+      keySource = () -> KeysClient.jwks(vertx);
+    }
     verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
-        clock, revoked, () -> KeysClient.jwks(vertx), config.verifyCacheSize());
+        clock, revoked, keySource, config.verifyCacheSize());
     var bus = vertx.eventBus();
     // Subscribe before loading, so a revocation published meanwhile is not missed.
     var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> verifier.update(msg.body()));
@@ -84,7 +97,7 @@ public final class ResourceVerticle extends VerticleBase {
 
     return Future.all(keysChanged.completion(), revokedNow.completion())
         .compose(v -> fetchKeys())
-        .compose(v -> fetchRevocations())
+        .compose(v -> config.jwksUri() == null ? fetchRevocations() : Future.<Void>succeededFuture())
         .compose(v -> vertx.createHttpServer(Servers.options(config))
             .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
@@ -98,7 +111,7 @@ public final class ResourceVerticle extends VerticleBase {
 
   /** Asks for the key set; while no JwksVerticle answers, keeps rejecting tokens and asks again. */
   private Future<Void> fetchKeys() {
-    return KeysClient.jwks(vertx)
+    return keySource.get()
         .onSuccess(verifier::update)
         .<Void>mapEmpty()
         .recover(err -> {
