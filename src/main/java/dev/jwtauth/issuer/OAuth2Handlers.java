@@ -5,6 +5,7 @@ import dev.jwtauth.clients.ClientRepository.Client;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.tokens.RefreshTokens;
+import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -94,7 +95,7 @@ final class OAuth2Handlers {
                 : new JsonObject().put("active", true).put("token_type", "refresh_token")
                     .put("sub", row.getUUID("user_id").toString())
                     .put("username", row.getString("username"))
-                    .put("sid", row.getUUID("family_id").toString())
+                    .put("sid", SessionIds.of(row.getUUID("family_id")))
                     .put("exp", row.getOffsetDateTime("expires_at").toEpochSecond())))
         .onSuccess(body -> Responses.tokenJson(ctx, body))
         .onFailure(ctx::fail);

@@ -3,6 +3,7 @@ package dev.jwtauth.issuer;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.Revocations;
+import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -105,7 +106,7 @@ final class TokenBusApi {
           ? verifier.verify(t).compose(tokens::revokeAccess)
           : tokens.revokeRefreshToken(t).compose(found -> found ? Future.succeededFuture() : Future.failedFuture("unknown"));
     } else if (sid instanceof String s) {
-      done = tokens.revokeSession(parse(s), s);
+      done = tokens.revokeSession(SessionIds.family(s), s);
     } else {
       msg.fail(400, "invalid_request");
       return;
@@ -121,13 +122,5 @@ final class TokenBusApi {
 
   private void revocations(Message<JsonObject> msg) {
     revocations.active().onSuccess(msg::reply).onFailure(err -> msg.fail(503, "temporarily_unavailable"));
-  }
-
-  private static java.util.UUID parse(String s) {
-    try {
-      return java.util.UUID.fromString(s);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 }

@@ -9,6 +9,7 @@ import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RefreshTokens.Rotation;
 import dev.jwtauth.tokens.Revocations;
+import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.users.User;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -79,7 +80,7 @@ final class TokenService {
         metrics.refresh("reused");
         log.warn("refresh token reuse detected: session revoked user_id={} sid={}", r.userId(), r.familyId());
         Audit.record(vertx, Audit.event("refresh_reuse").put("user_id", r.userId().toString())
-            .put("username", r.username()).put("details", new JsonObject().put("sid", r.familyId().toString())));
+            .put("username", r.username()).put("details", new JsonObject().put("sid", SessionIds.of(r.familyId()))));
         yield revokeSessionTokens(r.familyId()).compose(v -> Future.failedFuture(INVALID_REFRESH));
       }
       case INVALID -> {
@@ -90,7 +91,7 @@ final class TokenService {
   }
 
   private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken) {
-    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, family.toString(), clientId, accessTtl);
+    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, accessTtl);
     return new JsonObject()
         .put("access_token", at.token())
         .put("token_type", "Bearer")
@@ -103,10 +104,10 @@ final class TokenService {
   Future<Void> logout(JsonObject claims, String refreshToken) {
     String sid = claims.getString("sid");
     UUID user = parseUuid(claims.getString("sub"));
-    Future<Void> bySid = sid == null ? Future.succeededFuture() : revokeSession(parseUuid(sid), sid);
+    Future<Void> bySid = sid == null ? Future.succeededFuture() : revokeSession(SessionIds.family(sid), sid);
     Future<Void> byRefresh = refreshToken == null ? Future.succeededFuture()
         : refresh.revokeFamilyOf(refreshToken, user).compose(family ->
-            family == null || family.toString().equals(sid) ? Future.succeededFuture() : revokeSessionTokens(family));
+            family == null || SessionIds.of(family).equals(sid) ? Future.succeededFuture() : revokeSessionTokens(family));
     return Future.all(bySid, byRefresh).compose(v -> revokeAccess(claims))
         .onSuccess(v -> {
           log.info("logout user_id={} sid={}", claims.getString("sub"), sid);
@@ -133,7 +134,7 @@ final class TokenService {
   }
 
   private Future<Void> revokeSessionTokens(UUID family) {
-    return revokeSession(null, family.toString());
+    return revokeSession(null, SessionIds.of(family));
   }
 
   /** An access token for a registered client (RFC 6749 §4.4): no refresh token. */

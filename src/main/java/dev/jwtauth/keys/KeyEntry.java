@@ -6,8 +6,9 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 
 /**
- * One signing key. Its {@code kid} is {@code <alg>-<created>-<random>}, {@code created} being the
- * creation time in epoch seconds, base 36: kids order by creation and name their algorithm.
+ * One signing key. Its {@code kid} is {@code <created>-<random>}, {@code created} being the creation
+ * time in epoch seconds, base 36: kids order by creation and stay short (the kid travels in every
+ * token). Its files are named {@code <alg>-<kid>}, so the algorithm is known before the key is read.
  *
  * @param kid        key id, also the file name stem in {@code keys/}
  * @param alg        the JWS algorithm this key signs with
@@ -18,13 +19,17 @@ public record KeyEntry(String kid, SigningAlgorithm alg, PrivateKey privateKey, 
 
   /** Creation time in epoch seconds, read from the kid (0 when the kid does not carry one). */
   public long created() {
-    int first = kid.indexOf('-');
-    int last = kid.lastIndexOf('-');
+    int dash = kid.indexOf('-');
     try {
-      return first > 0 && last > first ? Long.parseLong(kid.substring(first + 1, last), 36) : 0;
+      return dash > 0 ? Long.parseLong(kid.substring(0, dash), 36) : 0;
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  /** The file-name stem in {@code keys/}: {@code <alg>-<kid>}. */
+  public String fileStem() {
+    return alg.name() + "-" + kid;
   }
 
   /** The public JWK of this key. */

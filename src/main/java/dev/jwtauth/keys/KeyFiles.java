@@ -93,12 +93,12 @@ public final class KeyFiles {
     try {
       KeyPair pair = alg.generate();
       // Short on purpose: the kid travels in every token header.
-      String kid = alg.name() + "-" + Long.toString(created, 36) + "-"
-          + HexFormat.of().formatHex(randomBytes(2));
-      write(dir.resolve(kid + PRIVATE_SUFFIX), pem("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
-      write(dir.resolve(kid + PUBLIC_SUFFIX), pem("PUBLIC KEY", pair.getPublic().getEncoded()), "rw-r--r--");
-      log.info("Generated signing key kid={} alg={} in {}", kid, alg, dir.toAbsolutePath());
-      return new KeyEntry(kid, alg, pair.getPrivate(), pair.getPublic());
+      KeyEntry key = new KeyEntry(Long.toString(created, 36) + "-" + HexFormat.of().formatHex(randomBytes(2)), alg,
+          pair.getPrivate(), pair.getPublic());
+      write(privateFile(dir, key), pem("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
+      write(dir.resolve(key.fileStem() + PUBLIC_SUFFIX), pem("PUBLIC KEY", pair.getPublic().getEncoded()), "rw-r--r--");
+      log.info("Generated signing key kid={} alg={} in {}", key.kid(), alg, dir.toAbsolutePath());
+      return key;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this JDK cannot generate " + alg + " keys", e);
     } catch (IOException e) {
@@ -112,7 +112,7 @@ public final class KeyFiles {
     try {
       Path retired = Files.createDirectories(dir.resolve("retired"));
       for (String suffix : List.of(PRIVATE_SUFFIX, PUBLIC_SUFFIX)) {
-        Path file = dir.resolve(key.kid() + suffix);
+        Path file = dir.resolve(key.fileStem() + suffix);
         if (Files.exists(file)) {
           Files.move(file, retired.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
         }
@@ -123,17 +123,27 @@ public final class KeyFiles {
     }
   }
 
+  /** The private key file of {@code key} in {@code dir}. */
+  public static Path privateFile(Path dir, KeyEntry key) {
+    return dir.resolve(key.fileStem() + PRIVATE_SUFFIX);
+  }
+
   private static KeyEntry read(Path dir, Path privateFile) {
     String name = privateFile.getFileName().toString();
-    String kid = name.substring(0, name.length() - PRIVATE_SUFFIX.length());
+    String stem = name.substring(0, name.length() - PRIVATE_SUFFIX.length());
+    int dash = stem.indexOf('-');
+    String kid = dash < 0 ? "" : stem.substring(dash + 1);
     SigningAlgorithm alg;
     try {
-      alg = SigningAlgorithm.parse(kid.contains("-") ? kid.substring(0, kid.indexOf('-')) : kid);
+      if (kid.isEmpty()) {
+        throw new IllegalArgumentException("no kid");
+      }
+      alg = SigningAlgorithm.parse(stem.substring(0, dash));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("Key file " + privateFile + " is not named <alg>-<created>-<id>" + PRIVATE_SUFFIX
           + " with alg one of RS256, PS256, ES256, EdDSA.");
     }
-    Path publicFile = dir.resolve(kid + PUBLIC_SUFFIX);
+    Path publicFile = dir.resolve(stem + PUBLIC_SUFFIX);
     try {
       KeyFactory factory = KeyFactory.getInstance(alg.jcaKeyAlgorithm());
       PrivateKey priv = factory.generatePrivate(new PKCS8EncodedKeySpec(unpem(privateFile, "PRIVATE KEY")));

@@ -183,7 +183,7 @@ class NoSecretsInLogsTest {
   static List<String> privateKeyTexts(TestServer server) throws Exception {
     KeyEntry key = server.keys().active();
     List<String> texts = new ArrayList<>();
-    String pem = Files.readString(server.config().keysDir().resolve(key.kid() + ".key.pem"));
+    String pem = Files.readString(server.config().keysDir().resolve(key.fileStem() + ".key.pem"));
     List<String> body = pem.lines().filter(l -> !l.startsWith("-----") && !l.isBlank()).toList();
     texts.add(String.join("", body));
     body.stream().filter(l -> l.length() >= 16).forEach(texts::add);

@@ -176,7 +176,7 @@ class TokenAttackTest {
   }
 
   static Stream<Arguments> hmacWithPublicKey() throws Exception {
-    byte[] pem = Files.readAllBytes(server.config().keysDir().resolve(active.kid() + ".pub.pem"));
+    byte[] pem = Files.readAllBytes(server.config().keysDir().resolve(active.fileStem() + ".pub.pem"));
     byte[] der = active.publicKey().getEncoded();
     byte[] jwk = active.publicJwk().encode().getBytes(StandardCharsets.UTF_8);
     JsonObject h = header().put("alg", "HS256");
