@@ -38,4 +38,16 @@ public final class JsonBodies {
     }
     return s;
   }
+
+  /** An optional boolean field: false when absent or null, 400 when it is not a JSON boolean. */
+  public static boolean optionalBoolean(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      return false;
+    }
+    if (!(v instanceof Boolean b)) {
+      throw ApiError.invalidRequest("The field '" + field + "' must be true or false.");
+    }
+    return b;
+  }
 }

@@ -51,17 +51,29 @@ public final class Servers {
     }
   }
 
-  /** Security headers, then CORS for the configured origins (none: no CORS headers at all). */
+  /**
+   * Security headers, then CORS for the configured origins (none: no CORS headers at all). A
+   * request from a page of the server's own origin (the demo page) passes untouched: it is not a
+   * CORS request, but CorsHandler would refuse it with 403 when that origin is not in the list.
+   */
   public static void front(Router router, AppConfig config) {
     router.route().handler(Responses.securityHeaders(config.tls()));
     if (!config.corsAllowedOrigins().isEmpty()) {
-      router.route().handler(CorsHandler.create()
+      CorsHandler cors = CorsHandler.create()
           .addOrigins(config.corsAllowedOrigins())
           .allowCredentials(true)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
           .allowedHeaders(Set.of("Authorization", "Content-Type"))
           .exposedHeaders(Set.of("WWW-Authenticate", "Retry-After"))
-          .maxAgeSeconds(600));
+          .maxAgeSeconds(600);
+      router.route().handler(ctx -> {
+        if (PublicOrigins.sameOrigin(ctx, config)) {
+          ctx.response().headers().add("Vary", "Origin");
+          ctx.next();
+        } else {
+          cors.handle(ctx);
+        }
+      });
     }
   }
 }

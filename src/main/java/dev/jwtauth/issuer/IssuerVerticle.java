@@ -5,8 +5,10 @@ import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
+import dev.jwtauth.demo.DemoPage;
 import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.BearerChallenge;
+import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
@@ -44,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * The auth origin: login and issuance, refresh rotation, logout and revocation, the OAuth 2
  * endpoints, the JWKS and discovery documents, administration, and the event-bus token API.
  * Deployed with one instance per core; each instance owns its signer and verifier, and shares the
- * database pool and the argon2 workers with the others.
+ * database pool and the argon2 workers with the others. Also serves the OpenAPI document and the
+ * browser demo ({@code /demo}).
  */
 public final class IssuerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(IssuerVerticle.class);
@@ -61,8 +64,10 @@ public final class IssuerVerticle extends VerticleBase {
   private RevocationSet revoked;
   private JwksDocument jwks;
   private JsonObject discovery;
+  private OpenApi openApi;
   private Pool pool;
   private Metrics metrics;
+  private Router router;
 
   /**
    * @param perAddress failed-login counter per client address, shared by all instances of the process
@@ -95,7 +100,7 @@ public final class IssuerVerticle extends VerticleBase {
     SessionHandlers sessions = new SessionHandlers(tokens, responses);
     OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier);
 
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
@@ -145,6 +150,8 @@ public final class IssuerVerticle extends VerticleBase {
     router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
     router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
+    router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
+    DemoPage.mount(router, config);
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(Readiness.handler(vertx, Map.of(
         "database", () -> pool.query("SELECT 1").execute(),
@@ -170,6 +177,7 @@ public final class IssuerVerticle extends VerticleBase {
         .compose(v -> revocations.active()).onSuccess(revoked::addAll)
         .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
         .compose(v -> loadKeys())
+        .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> vertx.createHttpServer(Servers.options(config))
             .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
@@ -206,6 +214,11 @@ public final class IssuerVerticle extends VerticleBase {
       log.debug("issuer keys loaded, signing kid={}", key.kid());
       return Future.<Void>succeededFuture();
     }).onFailure(err -> log.error("could not load keys from the JWKS verticle: {}", err.getMessage()));
+  }
+
+  /** The routes this instance serves, once started (the OpenAPI document is checked against them). */
+  public Router router() {
+    return router;
   }
 
   @Override

@@ -21,12 +21,14 @@ import org.slf4j.LoggerFactory;
 import java.util.Optional;
 
 /**
- * {@code POST /auth/login {"username","password"}}: checks the password (argon2id on a worker) and
- * answers the token response. An unknown user is verified against a dummy hash, so it costs the
- * same time and gets the same 401 body as a wrong password. Brute force meets two limits: an
- * account locks after {@code LOCKOUT_THRESHOLD} consecutive failures (for a doubling time, lifted
- * by an admin or by time), and a client address may fail {@code LOGIN_IP_LIMIT} times a minute.
- * Both answer 429 with {@code Retry-After}, even to the right password.
+ * {@code POST /auth/login {"username","password","refresh_cookie"?}}: checks the password
+ * (argon2id on a worker) and answers the token response. An unknown user is verified against a
+ * dummy hash, so it costs the same time and gets the same 401 body as a wrong password. Brute force
+ * meets two limits: an account locks after {@code LOCKOUT_THRESHOLD} consecutive failures (for a
+ * doubling time, lifted by an admin or by time), and a client address may fail
+ * {@code LOGIN_IP_LIMIT} times a minute. Both answer 429 with {@code Retry-After}, even to the right
+ * password. With {@code "refresh_cookie": true} the refresh token is set as an HttpOnly cookie, not
+ * sent in the body.
  */
 final class LoginHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
@@ -57,6 +59,7 @@ final class LoginHandler implements Handler<RoutingContext> {
     JsonObject body = JsonBodies.object(ctx);
     String username = JsonBodies.string(body, "username", MAX_USERNAME);
     String password = JsonBodies.string(body, "password", MAX_PASSWORD);
+    boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
     String address = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
     // Every limit is checked and counted in one step, before the slow hash: checked first and
     // counted after it, parallel guesses would all pass the check before the first one counts.
@@ -103,7 +106,7 @@ final class LoginHandler implements Handler<RoutingContext> {
               : ar.cause() instanceof ApiError e && e.status() == 429 ? "locked" : "error");
         })
         .compose(tokens::issueForUser)
-        .onSuccess(res -> responses.send(ctx, res))
+        .onSuccess(res -> responses.send(ctx, res, asCookie))
         .onFailure(ctx::fail);
   }
 

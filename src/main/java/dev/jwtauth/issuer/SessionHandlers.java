@@ -18,23 +18,24 @@ final class SessionHandlers {
   }
 
   /**
-   * {@code {"refresh_token"}} (or the refresh cookie in cookie mode) → a new pair; 401
-   * invalid_grant for an invalid, expired, used or revoked token.
+   * {@code {"refresh_token"}}, or the refresh cookie when the body has none → a new pair, whose
+   * refresh token goes where the old one came from (cookie or body); 401 invalid_grant for an
+   * invalid, expired, used or revoked token.
    */
   void refresh(RoutingContext ctx) {
-    String token = optionalToken(ctx);
-    if (token == null) {
-      token = responses.fromCookie(ctx);
-    }
+    String bodyToken = optionalToken(ctx);
+    String token = bodyToken != null ? bodyToken : responses.fromCookie(ctx);
     if (token == null) {
       throw ApiError.invalidRequest("The field 'refresh_token' is required and must be a non-empty string.");
     }
-    tokens.refresh(token).onSuccess(res -> responses.send(ctx, res)).onFailure(ctx::fail);
+    boolean fromCookie = bodyToken == null;
+    tokens.refresh(token).onSuccess(res -> responses.send(ctx, res, fromCookie)).onFailure(ctx::fail);
   }
 
   /**
-   * Bearer access token, optional {@code {"refresh_token"}} (or the cookie) → 204. Ends the
-   * token's session: its refresh family and every access token carrying its {@code sid}.
+   * Bearer access token, optional {@code {"refresh_token"}} (or the cookie) → 204, expiring the
+   * cookie if one was sent. Ends the token's session: its refresh family and every access token
+   * carrying its {@code sid}.
    */
   void logout(RoutingContext ctx) {
     String refreshToken = optionalToken(ctx);
@@ -49,7 +50,7 @@ final class SessionHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** The body's {@code refresh_token}, or null when there is no body (cookie mode, bare logout). */
+  /** The body's {@code refresh_token}, or null when there is none (cookie, bare logout). */
   private static String optionalToken(RoutingContext ctx) {
     // length() is -1, not 0, when the request had no body at all
     if (ctx.body().length() <= 0) {

@@ -7,9 +7,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Sends token responses of the {@code /auth} API. With {@code REFRESH_COOKIE=true} the refresh
- * token travels as an {@code HttpOnly; Secure; SameSite=Strict} cookie scoped to {@code /auth}
- * instead of in the body, so a browser page never holds it where script can read it.
+ * Sends token responses of the {@code /auth} API. The refresh token travels as an
+ * {@code HttpOnly; Secure; SameSite=Strict} cookie scoped to {@code /auth} instead of in the body,
+ * so a browser page never holds it where script can read it, when {@code REFRESH_COOKIE=true}
+ * (every response) or when the client asks for it (login with {@code "refresh_cookie": true}, or a
+ * refresh that presented the cookie).
  */
 final class TokenResponses {
   static final String COOKIE = "refresh_token";
@@ -23,12 +25,9 @@ final class TokenResponses {
     this.maxAgeSeconds = maxAgeSeconds;
   }
 
-  boolean cookieMode() {
-    return cookieMode;
-  }
-
-  void send(RoutingContext ctx, JsonObject body) {
-    if (cookieMode) {
+  /** Sends the token response, with the refresh token in the cookie when {@code asCookie} or in cookie mode. */
+  void send(RoutingContext ctx, JsonObject body, boolean asCookie) {
+    if (cookieMode || asCookie) {
       String refresh = (String) body.remove("refresh_token");
       ctx.response().addCookie(Cookie.cookie(COOKIE, refresh).setPath(PATH).setHttpOnly(true).setSecure(true)
           .setSameSite(CookieSameSite.STRICT).setMaxAge(maxAgeSeconds));
@@ -36,15 +35,18 @@ final class TokenResponses {
     Responses.tokenJson(ctx, body);
   }
 
-  /** The refresh token sent as a cookie, or null. */
+  /**
+   * The refresh token sent as a cookie, or null. Read in either mode: a client that opted in at
+   * login presents it later without saying so again.
+   */
   String fromCookie(RoutingContext ctx) {
-    Cookie c = cookieMode ? ctx.request().getCookie(COOKIE) : null;
-    return c == null || c.getValue().isEmpty() ? null : c.getValue();
+    Cookie c = ctx.request().getCookie(COOKIE);
+    return c == null || c.getValue().isEmpty() || c.getValue().length() > SessionHandlers.MAX_TOKEN ? null : c.getValue();
   }
 
-  /** Expires the cookie (after logout). */
+  /** Expires the cookie (after logout), in cookie mode or when the request carried one. */
   void clear(RoutingContext ctx) {
-    if (cookieMode) {
+    if (cookieMode || ctx.request().getCookie(COOKIE) != null) {
       ctx.response().addCookie(Cookie.cookie(COOKIE, "").setPath(PATH).setHttpOnly(true).setSecure(true)
           .setSameSite(CookieSameSite.STRICT).setMaxAge(0));
     }

@@ -21,6 +21,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.ext.web.Route;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -31,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One running server: Vert.x, the database (embedded unless {@code PG_URI} is set), migrations,
@@ -43,11 +45,16 @@ public final class App implements AutoCloseable {
   private final Vertx vertx;
   private final EmbeddedDatabase embedded;
   private final AppConfig config;
+  private final List<IssuerVerticle> issuers;
+  private final List<ResourceVerticle> resources;
 
-  private App(Vertx vertx, EmbeddedDatabase embedded, AppConfig config) {
+  private App(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, List<IssuerVerticle> issuers,
+              List<ResourceVerticle> resources) {
     this.vertx = vertx;
     this.embedded = embedded;
     this.config = config;
+    this.issuers = issuers;
+    this.resources = resources;
   }
 
   /** Starts with the system clock and a durable embedded database. */
@@ -63,6 +70,8 @@ public final class App implements AutoCloseable {
     long t0 = System.nanoTime();
     Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;
+    List<IssuerVerticle> issuers = new CopyOnWriteArrayList<>();
+    List<ResourceVerticle> resources = new CopyOnWriteArrayList<>();
     try {
       Servers.checkTls(vertx, cfg);
       String uri = cfg.pgUri();
@@ -75,17 +84,17 @@ public final class App implements AutoCloseable {
         vertx.deployVerticle(() -> new JwksVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;
         AttemptLimiter perAddress = new AttemptLimiter(cfg.loginIpLimit(), Duration.ofMinutes(1));
-        vertx.deployVerticle(() -> new IssuerVerticle(cfg, poolUri, clock, perAddress),
+        vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, perAddress)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
       if (cfg.runsResource()) {
-        vertx.deployVerticle(() -> new ResourceVerticle(cfg, clock),
+        vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
       log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, database {})",
           (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),
           embedded != null ? "embedded" : "external");
-      return new App(vertx, embedded, cfg);
+      return new App(vertx, embedded, cfg, List.copyOf(issuers), List.copyOf(resources));
     } catch (Exception e) {
       // await() rethrows checked causes too (a refused connection), hence Exception
       vertx.close().await();
@@ -120,6 +129,11 @@ public final class App implements AutoCloseable {
     }
     new Metrics(BackendRegistries.getNow(registry), registry).install(vertx);
     return vertx;
+  }
+
+  private static <T> T added(List<T> instances, T instance) {
+    instances.add(instance);
+    return instance;
   }
 
   private static void prepareDatabase(Vertx vertx, AppConfig cfg, String uri) {
@@ -184,6 +198,16 @@ public final class App implements AutoCloseable {
 
   public AppConfig config() {
     return config;
+  }
+
+  /** The routes of the auth origin (every instance routes alike), or none when this process does not run it. */
+  public List<Route> authRoutes() {
+    return issuers.isEmpty() ? List.of() : issuers.get(0).router().getRoutes();
+  }
+
+  /** The routes of the resource origin, or none when this process does not run it. */
+  public List<Route> resourceRoutes() {
+    return resources.isEmpty() ? List.of() : resources.get(0).router().getRoutes();
   }
 
   /** The embedded database, or null when PG_URI is used (fault tests stop and restart it). */

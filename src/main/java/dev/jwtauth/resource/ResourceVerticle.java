@@ -4,6 +4,7 @@ import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.http.BearerChallenge;
+import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
@@ -49,6 +50,8 @@ public final class ResourceVerticle extends VerticleBase {
   private RevocationSet revoked;
   private Supplier<Future<JsonObject>> keySource;
   private HttpServer server;
+  private OpenApi openApi;
+  private Router router;
   private long retryTimer = -1;
 
   public ResourceVerticle(AppConfig config, Clock clock) {
@@ -77,12 +80,13 @@ public final class ResourceVerticle extends VerticleBase {
     var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
     vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds()));
 
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     Servers.front(router, config);
     router.route("/api/*").handler(JWTAuthHandler.create(verifier, REALM))
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.get("/api/me").handler(this::me);
     router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(this::stats);
+    router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(Readiness.handler(vertx, Map.of(
@@ -98,6 +102,7 @@ public final class ResourceVerticle extends VerticleBase {
     return Future.all(keysChanged.completion(), revokedNow.completion())
         .compose(v -> fetchKeys())
         .compose(v -> config.jwksUri() == null ? fetchRevocations() : Future.<Void>succeededFuture())
+        .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> vertx.createHttpServer(Servers.options(config))
             .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
@@ -160,6 +165,11 @@ public final class ResourceVerticle extends VerticleBase {
         .put("revocations_in_memory", revoked.size())
         .put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
         .put("verticle_instances", config.effectiveInstances()));
+  }
+
+  /** The routes this instance serves, once started (the OpenAPI document is checked against them). */
+  public Router router() {
+    return router;
   }
 
   @Override

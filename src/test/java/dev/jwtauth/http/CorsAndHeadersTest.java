@@ -41,7 +41,7 @@ class CorsAndHeadersTest {
   @BeforeAll
   static void start() {
     cors = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", ORIGIN));
-    plain = TestServer.start();
+    plain = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", ""));
     cors.createUser("spa-user", "spa-user-password", "user");
     userToken = cors.accessToken("spa-user", "spa-user-password");
   }

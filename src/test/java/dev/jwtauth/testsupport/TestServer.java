@@ -29,14 +29,18 @@ public final class TestServer implements AutoCloseable {
 
   private final Map<String, Object> overrides;
   private final Clock clock;
+  private final int fixedAuthPort;
+  private final int fixedResourcePort;
   private final Vertx clientVertx = Vertx.vertx();
   public final WebClient client = WebClient.create(clientVertx);
   private App app;
   private AppConfig config;
 
-  private TestServer(Map<String, Object> overrides, Clock clock) {
+  private TestServer(Map<String, Object> overrides, Clock clock, int authPort, int resourcePort) {
     this.overrides = overrides;
     this.clock = clock;
+    this.fixedAuthPort = authPort;
+    this.fixedResourcePort = resourcePort;
   }
 
   /** Starts a server with a fresh database and keys directory, plus any setting overrides. */
@@ -46,9 +50,21 @@ public final class TestServer implements AutoCloseable {
 
   /** Same, with a clock of the test's (a {@link MutableClock} to expire tokens without waiting). */
   public static TestServer start(Map<String, Object> extra, Clock clock) {
+    return start(extra, clock, 0, 0);
+  }
+
+  /**
+   * Same, on the given ports (0: a free one each start), for settings that name them (a CORS
+   * origin of the auth port, for a page it serves).
+   */
+  public static TestServer start(Map<String, Object> extra, int authPort, int resourcePort) {
+    return start(extra, Clock.systemUTC(), authPort, resourcePort);
+  }
+
+  private static TestServer start(Map<String, Object> extra, Clock clock, int authPort, int resourcePort) {
     JsonObject settings = baseSettings();
     extra.forEach(settings::put);
-    TestServer s = new TestServer(settings.getMap(), clock);
+    TestServer s = new TestServer(settings.getMap(), clock, authPort, resourcePort);
     s.boot();
     return s;
   }
@@ -71,12 +87,13 @@ public final class TestServer implements AutoCloseable {
 
   private void boot() {
     JsonObject settings = new JsonObject(overrides);
-    settings.put("AUTH_HTTP_PORT", freePort()).put("RESOURCE_HTTP_PORT", freePort());
+    settings.put("AUTH_HTTP_PORT", fixedAuthPort > 0 ? fixedAuthPort : freePort())
+        .put("RESOURCE_HTTP_PORT", fixedResourcePort > 0 ? fixedResourcePort : freePort());
     config = AppConfig.from(settings);
     app = App.start(config, clock, false);
   }
 
-  /** Stops the server and starts it again on the same database and keys (new ports). */
+  /** Stops the server and starts it again on the same database and keys (new ports unless fixed). */
   public void restart() {
     app.close();
     boot();

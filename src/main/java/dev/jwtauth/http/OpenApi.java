@@ -1,0 +1,88 @@
+package dev.jwtauth.http;
+
+import dev.jwtauth.config.AppConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The OpenAPI 3.0 document of both origins ({@code openapi.json} on the classpath), served by each
+ * origin at {@value #PATH}. The file names the origins by their defaults ({@value #AUTH_TEMPLATE},
+ * {@value #RESOURCE_TEMPLATE}) in its {@code servers} lists (the top-level one and those of path
+ * items, which say which origin serves a path); each response replaces them with the origins as
+ * the request reached them ({@link PublicOrigins}).
+ */
+public final class OpenApi {
+  /** Where both origins serve the document. */
+  public static final String PATH = "/.well-known/openapi.json";
+  /** The auth origin's URL as written in the file. */
+  public static final String AUTH_TEMPLATE = "http://localhost:8080";
+  /** The resource origin's URL as written in the file. */
+  public static final String RESOURCE_TEMPLATE = "http://localhost:8081";
+  private static final String RESOURCE = "openapi.json";
+
+  private final JsonObject template;
+  private final AppConfig config;
+
+  private OpenApi(JsonObject template, AppConfig config) {
+    this.template = template;
+    this.config = config;
+  }
+
+  /** Reads the document from the classpath (on a worker: start-up only). */
+  public static Future<OpenApi> load(Vertx vertx, AppConfig config) {
+    return vertx.executeBlocking(() -> {
+      try (InputStream in = OpenApi.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+        if (in == null) {
+          throw new IOException(RESOURCE + " is missing from the class path; rebuild the jar.");
+        }
+        return new OpenApi(new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)), config);
+      }
+    });
+  }
+
+  /** {@code GET /.well-known/openapi.json}. */
+  public void serve(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=300");
+    Responses.json(ctx, 200, render(PublicOrigins.auth(ctx, config), PublicOrigins.resource(ctx, config)));
+  }
+
+  /** The document with every {@code servers} entry pointing at the given origins. */
+  JsonObject render(String auth, String resource) {
+    JsonObject doc = template.copy();
+    rewrite(doc.getJsonArray("servers"), auth, resource);
+    JsonObject paths = doc.getJsonObject("paths", new JsonObject());
+    for (String path : paths.fieldNames()) {
+      JsonObject item = paths.getJsonObject(path);
+      rewrite(item.getJsonArray("servers"), auth, resource);
+      for (String key : item.fieldNames()) {
+        if (item.getValue(key) instanceof JsonObject op) {
+          rewrite(op.getJsonArray("servers"), auth, resource);
+        }
+      }
+    }
+    return doc;
+  }
+
+  private static void rewrite(JsonArray servers, String auth, String resource) {
+    if (servers == null) {
+      return;
+    }
+    for (Object s : servers) {
+      JsonObject server = (JsonObject) s;
+      String url = server.getString("url");
+      if (AUTH_TEMPLATE.equals(url)) {
+        server.put("url", auth);
+      } else if (RESOURCE_TEMPLATE.equals(url)) {
+        server.put("url", resource);
+      }
+    }
+  }
+}

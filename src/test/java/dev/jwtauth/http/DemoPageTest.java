@@ -1,0 +1,195 @@
+package dev.jwtauth.http;
+
+import dev.jwtauth.config.ConfigLoader;
+import dev.jwtauth.testsupport.TestServer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The demo page without a browser: {@code GET /demo} is HTML under a Content-Security-Policy that
+ * allows this origin's script and style and fetches to the resource origin only;
+ * {@code /demo/config.json} names the resource origin from the request's host; every other response
+ * keeps the strict policy; the resource origin accepts the page's cross-origin calls.
+ */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Demo page: HTML under its own CSP, config.json naming the resource origin, CORS for the page")
+class DemoPageTest {
+  static final String STRICT_CSP = "default-src 'none'; frame-ancestors 'none'";
+  static TestServer server;
+  static String pageOrigin;
+
+  @BeforeAll
+  static void start() {
+    int authPort = TestServer.freePort();
+    int resourcePort = TestServer.freePort();
+    pageOrigin = "http://localhost:" + authPort;
+    server = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", pageOrigin), authPort, resourcePort);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static String resourceOrigin(String host) {
+    return "http://" + host + ":" + server.resourcePort();
+  }
+
+  @Test
+  @DisplayName("GET /demo is the HTML page, with a CSP allowing 'self' script and style and connect-src 'self' plus the resource origin")
+  void pageAndPolicy() {
+    var res = server.client.get(server.authPort(), "127.0.0.1", "/demo").send().await();
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.getHeader("Content-Type")).startsWith("text/html");
+    assertThat(res.bodyAsString()).contains("<script type=\"module\" src=\"/demo/demo.js\"></script>")
+        .contains("href=\"/demo/demo.css\"").contains("id=\"call-me\"");
+    String csp = res.getHeader("Content-Security-Policy");
+    assertThat(csp).contains("default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'",
+        "connect-src 'self' " + resourceOrigin("127.0.0.1") + ";");
+    assertThat(csp).doesNotContain("unsafe-inline", "unsafe-eval", "*");
+    assertThat(res.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(res.getHeader("X-Frame-Options")).isEqualTo("DENY");
+  }
+
+  @Test
+  @DisplayName("The page has no inline script or style, which its CSP would block")
+  void noInlineCode() {
+    String html = server.client.get(server.authPort(), "127.0.0.1", "/demo/").send().await().bodyAsString();
+
+    assertThat(html).doesNotContainPattern("<script(?![^>]*\\bsrc=)[^>]*>").doesNotContain("<style", " style=", "onclick=");
+  }
+
+  @Test
+  @DisplayName("The script and the style sheet are served with their types and the page's CSP")
+  void assets() {
+    var js = server.client.get(server.authPort(), "127.0.0.1", "/demo/demo.js").send().await();
+    var css = server.client.get(server.authPort(), "127.0.0.1", "/demo/demo.css").send().await();
+
+    assertThat(js.statusCode()).isEqualTo(200);
+    assertThat(js.getHeader("Content-Type")).contains("javascript");
+    assertThat(js.bodyAsString()).contains("refresh_cookie: true").doesNotContain("localStorage.", "sessionStorage.");
+    assertThat(css.statusCode()).isEqualTo(200);
+    assertThat(css.getHeader("Content-Type")).startsWith("text/css");
+    assertThat(js.getHeader("Content-Security-Policy")).contains("script-src 'self'");
+  }
+
+  @Test
+  @DisplayName("GET /demo/config.json names the resource origin with the request's host name and RESOURCE_HTTP_PORT")
+  void config() {
+    var res = server.client.get(server.authPort(), "127.0.0.1", "/demo/config.json").send().await();
+    var byName = server.client.get(server.authPort(), "127.0.0.1", "/demo/config.json")
+        .putHeader("Host", "localhost:" + server.authPort()).send().await();
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.getHeader("Cache-Control")).isEqualTo("no-store");
+    JsonObject body = res.bodyAsJsonObject();
+    assertThat(body.getString("resource_url")).isEqualTo(resourceOrigin("127.0.0.1"));
+    assertThat(body.getString("auth_url")).isEqualTo("http://127.0.0.1:" + server.authPort());
+    assertThat(body.getBoolean("cors_allowed")).as("127.0.0.1 is not in the CORS list").isFalse();
+    assertThat(body.getBoolean("refresh_cookie_mode")).isFalse();
+    assertThat(byName.bodyAsJsonObject().getString("resource_url")).isEqualTo(resourceOrigin("localhost"));
+    assertThat(byName.bodyAsJsonObject().getBoolean("cors_allowed")).isTrue();
+    assertThat(res.getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+  }
+
+  @Test
+  @DisplayName("A Host that is not a plain host name is not echoed into the CSP or config.json")
+  void oddHost() {
+    var res = server.client.get(server.authPort(), "127.0.0.1", "/demo/config.json")
+        .putHeader("Host", "a_b\"c").send().await();
+
+    assertThat(res.statusCode()).isLessThan(500);
+    if (res.statusCode() == 200) {
+      assertThat(res.bodyAsJsonObject().getString("resource_url")).isEqualTo(resourceOrigin("localhost"));
+    }
+  }
+
+  @Test
+  @DisplayName("Every other response keeps the strict CSP")
+  void strictElsewhere() {
+    assertThat(server.client.get(server.authPort(), "127.0.0.1", "/health").send().await()
+        .getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+    assertThat(server.login("admin", TestServer.ADMIN_PASSWORD).getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+    assertThat(server.getResource("/public/ping", null).getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+    assertThat(server.client.get(server.authPort(), "127.0.0.1", "/nothing/here").send().await()
+        .getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+  }
+
+  @Test
+  @DisplayName("By default CORS_ALLOWED_ORIGINS is the default auth origin, http://localhost:8080")
+  void defaultCorsOrigin() {
+    assertThat(ConfigLoader.defaults().getString("CORS_ALLOWED_ORIGINS")).isEqualTo("http://localhost:8080");
+  }
+
+  @Test
+  @DisplayName("The resource origin lets the page's origin call /api/me with an Authorization header")
+  void resourceAcceptsThePage() {
+    var preflight = server.client.request(HttpMethod.OPTIONS, server.resourcePort(), "127.0.0.1", "/api/me")
+        .putHeader("Origin", pageOrigin)
+        .putHeader("Access-Control-Request-Method", "GET")
+        .putHeader("Access-Control-Request-Headers", "authorization").send().await();
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.getHeader("Access-Control-Allow-Origin")).isEqualTo(pageOrigin);
+    assertThat(preflight.getHeader("Access-Control-Allow-Headers")).containsIgnoringCase("authorization");
+
+    String token = server.accessToken("admin", TestServer.ADMIN_PASSWORD);
+    var me = server.client.get(server.resourcePort(), "127.0.0.1", "/api/me").putHeader("Origin", pageOrigin)
+        .putHeader("Authorization", "Bearer " + token).send().await();
+    assertThat(me.statusCode()).isEqualTo(200);
+    assertThat(me.getHeader("Access-Control-Allow-Origin")).isEqualTo(pageOrigin);
+  }
+
+  @Test
+  @DisplayName("A same-origin POST (Origin equal to the server's own origin) passes even when that origin is not in the CORS list")
+  void sameOriginIsNotCors() {
+    String self = "http://127.0.0.1:" + server.authPort();
+    var login = server.client.post(server.authPort(), "127.0.0.1", "/auth/login").putHeader("Origin", self)
+        .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD)
+            .put("refresh_cookie", true)).await();
+    assertThat(login.statusCode()).as("body %s", login.bodyAsString()).isEqualTo(200);
+    assertThat(login.getHeader("Access-Control-Allow-Origin")).isNull();
+
+    var foreign = server.client.post(server.authPort(), "127.0.0.1", "/auth/login")
+        .putHeader("Origin", "http://127.0.0.1:" + server.resourcePort())
+        .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD)).await();
+    assertThat(foreign.statusCode()).isEqualTo(403);
+    assertThat(foreign.getHeader("Access-Control-Allow-Origin")).isNull();
+  }
+
+  @Test
+  @DisplayName("With TLS, config.json, the page's CSP and the OpenAPI servers name https origins")
+  void httpsWithTls() throws Exception {
+    Path dir = TestServer.tempDir("demo-tls");
+    Path cert = dir.resolve("server.crt.pem");
+    Path key = dir.resolve("server.key.pem");
+    TlsTest.writeSelfSigned(cert, key);
+    try (TestServer tls = TestServer.start(Map.of("TLS_CERT_FILE", cert.toString(), "TLS_KEY_FILE", key.toString()))) {
+      WebClient https = WebClient.create(tls.app().vertx(),
+          new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+      String resource = "https://127.0.0.1:" + tls.resourcePort();
+
+      var config = https.get(tls.authPort(), "127.0.0.1", "/demo/config.json").send().await();
+      var page = https.get(tls.authPort(), "127.0.0.1", "/demo").send().await();
+      var openapi = https.get(tls.resourcePort(), "127.0.0.1", OpenApi.PATH).send().await();
+
+      assertThat(config.bodyAsJsonObject().getString("resource_url")).isEqualTo(resource);
+      assertThat(page.getHeader("Content-Security-Policy")).contains("connect-src 'self' " + resource + ";");
+      assertThat(openapi.bodyAsJsonObject().getJsonArray("servers").getJsonObject(1).getString("url")).isEqualTo(resource);
+      https.close();
+    }
+  }
+}
