@@ -15,6 +15,12 @@ public final class Addresses {
   /** Publish {"keys":[…]}: the public key set after a change (new, rotated or retired key). */
   public static final String JWKS_CHANGED = "auth.jwks.changed";
 
+  /**
+   * Local-only publish {"kid","alg","pkcs8"}: the active private key after a change, for this process's
+   * issuers (published before {@link #JWKS_CHANGED}, so a rotation's reply finds them switched already).
+   */
+  public static final String SIGNING_KEY_CHANGED = "auth.keys.signing.changed";
+
   /** Publish {"kind":"jti"|"sid","value","exp"}: a token or a whole session was revoked until exp (epoch s). */
   public static final String TOKEN_REVOKED = "auth.token.revoked";
 

@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -165,7 +166,9 @@ public final class IssuerVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
 
     var bus = vertx.eventBus();
-    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> loadKeys());
+    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> useKeySet(msg.body()));
+    var signingChanged = bus.<JsonObject>localConsumer(Addresses.SIGNING_KEY_CHANGED,
+        msg -> useSigningKey(KeysClient.signingKey(msg.body())));
     var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
     var audit = bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body()));
     vertx.setPeriodic(PRUNE_MILLIS, t -> {
@@ -173,7 +176,8 @@ public final class IssuerVerticle extends VerticleBase {
       revocations.prune().compose(n -> refreshTokens.prune())
           .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()));
     });
-    return Future.all(keysChanged.completion(), revokedNow.completion(), audit.completion())
+    return Future.all(List.of(keysChanged.completion(), signingChanged.completion(), revokedNow.completion(),
+            audit.completion()))
         .compose(v -> revocations.active()).onSuccess(revoked::addAll)
         .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
         .compose(v -> loadKeys())
@@ -191,29 +195,37 @@ public final class IssuerVerticle extends VerticleBase {
 
   /** Fetches the signing key and the public key set from the JwksVerticle (at start and on change). */
   private Future<Void> loadKeys() {
-    return Future.all(KeysClient.signingKey(vertx), KeysClient.jwks(vertx)).compose(all -> {
-      KeysClient.SigningKey key = all.resultAt(0);
-      JsonObject set = all.resultAt(1);
-      try {
-        if (!key.kid().equals(accessTokens.kid())) {
-          accessTokens.useKey(key.kid(), key.alg(), key.key());
-        }
-      } catch (java.security.GeneralSecurityException e) {
-        return Future.failedFuture(e);
-      }
-      verifier.update(set);
-      jwks = new JwksDocument(set, config.jwksMaxAge());
-      JsonArray algs = new JsonArray();
-      set.getJsonArray("keys").forEach(k -> {
-        String alg = ((JsonObject) k).getString("alg");
-        if (!algs.contains(alg)) {
-          algs.add(alg);
-        }
-      });
-      discovery = Discovery.document(config.issuer(), algs.getList());
-      log.debug("issuer keys loaded, signing kid={}", key.kid());
-      return Future.<Void>succeededFuture();
+    return Future.all(KeysClient.signingKey(vertx), KeysClient.jwks(vertx)).<Void>map(all -> {
+      useSigningKey(all.resultAt(0));
+      useKeySet(all.resultAt(1));
+      return null;
     }).onFailure(err -> log.error("could not load keys from the JWKS verticle: {}", err.getMessage()));
+  }
+
+  private void useSigningKey(KeysClient.SigningKey key) {
+    if (key.kid().equals(accessTokens.kid())) {
+      return;
+    }
+    try {
+      accessTokens.useKey(key.kid(), key.alg(), key.key());
+      log.debug("issuer signs with kid={}", key.kid());
+    } catch (java.security.GeneralSecurityException e) {
+      log.error("cannot sign with kid={}: {}", key.kid(), e.getMessage());
+    }
+  }
+
+  /** The public key set: what the verifier trusts, the JWKS served and the algorithms advertised. */
+  private void useKeySet(JsonObject set) {
+    verifier.update(set);
+    jwks = new JwksDocument(set, config.jwksMaxAge());
+    JsonArray algs = new JsonArray();
+    set.getJsonArray("keys").forEach(k -> {
+      String alg = ((JsonObject) k).getString("alg");
+      if (!algs.contains(alg)) {
+        algs.add(alg);
+      }
+    });
+    discovery = Discovery.document(config.issuer(), algs.getList());
   }
 
   /** The routes this instance serves, once started (the OpenAPI document is checked against them). */

@@ -10,6 +10,7 @@ import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -64,7 +65,7 @@ public final class JwksVerticle extends VerticleBase {
         .compose(v -> retireExpired())
         .onSuccess(v -> {
           vertx.setPeriodic(RESCAN_MILLIS, t -> refresh().onSuccess(x -> rotateIfDue()));
-          vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
+          announce();
           log.info("JWKS ready: {} key(s), active kid={}", ring.all().size(), ring.active().kid());
         });
   }
@@ -85,7 +86,7 @@ public final class JwksVerticle extends VerticleBase {
     return reloadRing().compose(v -> retireExpired()).onSuccess(v -> {
       if (!kids().equals(before)) {
         log.info("key set changed on disk: active kid={}", ring.active().kid());
-        vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
+        announce();
       }
     });
   }
@@ -131,7 +132,7 @@ public final class JwksVerticle extends VerticleBase {
         return key.kid();
       });
     })).compose(kid -> retireExpired().map(kid)).onSuccess(kid -> {
-      vertx.eventBus().publish(Addresses.JWKS_CHANGED, ring.publicJwks());
+      announce();
       vertx.eventBus().publish(Addresses.KEYS_RELOAD, new JsonObject());
     }));
     rotating = next;
@@ -151,10 +152,24 @@ public final class JwksVerticle extends VerticleBase {
   }
 
   private void replySigningKey(Message<JsonObject> msg) {
+    msg.reply(signingKey());
+  }
+
+  private JsonObject signingKey() {
     KeyEntry active = ring.active();
-    msg.reply(new JsonObject()
+    return new JsonObject()
         .put("kid", active.kid())
         .put("alg", active.alg().name())
-        .put("pkcs8", Base64.getEncoder().encodeToString(active.privateKey().getEncoded())));
+        .put("pkcs8", Base64.getEncoder().encodeToString(active.privateKey().getEncoded()));
+  }
+
+  /**
+   * Tells this process's issuers the signing key (local only: a private key never crosses the
+   * cluster) and everyone the public key set, in that order, before any reply about the change.
+   */
+  private void announce() {
+    var bus = vertx.eventBus();
+    bus.publish(Addresses.SIGNING_KEY_CHANGED, signingKey(), new DeliveryOptions().setLocalOnly(true));
+    bus.publish(Addresses.JWKS_CHANGED, ring.publicJwks());
   }
 }

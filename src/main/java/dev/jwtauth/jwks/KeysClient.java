@@ -38,15 +38,18 @@ public final class KeysClient {
   public static Future<SigningKey> signingKey(Vertx vertx) {
     return vertx.eventBus().<JsonObject>request(Addresses.SIGNING_KEY_GET, new JsonObject(), TIMEOUT)
         .map(Message::body)
-        .map(body -> {
-          SigningAlgorithm alg = SigningAlgorithm.parse(body.getString("alg"));
-          try {
-            PrivateKey key = KeyFactory.getInstance(alg.jcaKeyAlgorithm())
-                .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body.getString("pkcs8"))));
-            return new SigningKey(body.getString("kid"), alg, key);
-          } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("the signing key on the bus is unreadable", e);
-          }
-        });
+        .map(KeysClient::signingKey);
+  }
+
+  /** Reads a {"kid","alg","pkcs8"} body (a reply or a {@link Addresses#SIGNING_KEY_CHANGED} publish). */
+  public static SigningKey signingKey(JsonObject body) {
+    SigningAlgorithm alg = SigningAlgorithm.parse(body.getString("alg"));
+    try {
+      PrivateKey key = KeyFactory.getInstance(alg.jcaKeyAlgorithm())
+          .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body.getString("pkcs8"))));
+      return new SigningKey(body.getString("kid"), alg, key);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("the signing key on the bus is unreadable", e);
+    }
   }
 }
