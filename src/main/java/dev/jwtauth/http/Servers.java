@@ -1,5 +1,13 @@
 package dev.jwtauth.http;
 
+import dev.jwtauth.ops.Metrics;
+import dev.jwtauth.ops.Readiness;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.Map;
+import java.util.function.Supplier;
+
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import io.vertx.core.Vertx;
@@ -75,5 +83,21 @@ public final class Servers {
         }
       });
     }
+  }
+
+  /**
+   * What every router ends with: {@code /health}, {@code /ready} with the given checks,
+   * {@code /metrics}, and JSON errors for failures, 404 and 405.
+   */
+  public static void back(Router router, Vertx vertx, Map<String, Supplier<Future<?>>> readiness) {
+    router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/ready").handler(Readiness.handler(vertx, readiness));
+    Metrics metrics = Metrics.of(vertx);
+    if (metrics.registryName() != null) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registryName()));
+    }
+    router.route().failureHandler(Responses::failureHandler);
+    router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
+    router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
   }
 }

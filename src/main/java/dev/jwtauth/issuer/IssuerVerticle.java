@@ -9,13 +9,10 @@ import dev.jwtauth.demo.DemoPage;
 import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
-import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.JwksDocument;
 import dev.jwtauth.ops.Audit;
-import dev.jwtauth.ops.Metrics;
-import dev.jwtauth.ops.Readiness;
 import dev.jwtauth.jwks.KeysClient;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
@@ -32,7 +29,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.JWTAuthHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +63,6 @@ public final class IssuerVerticle extends VerticleBase {
   private JsonObject discovery;
   private OpenApi openApi;
   private Pool pool;
-  private Metrics metrics;
   private Router router;
 
   /**
@@ -82,7 +77,6 @@ public final class IssuerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    metrics = Metrics.of(vertx);
     pool = Database.pool(vertx, pgUri, config);
     hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, TimeUnit.SECONDS);
     PasswordHasher hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
@@ -112,58 +106,16 @@ public final class IssuerVerticle extends VerticleBase {
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
-    router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
-    router.route("/admin/*").handler(RequireRole.of("admin"));
-    router.post("/admin/users").handler(body).handler(new AdminUsersHandler(users, hasher));
-    router.post("/admin/users/:username/unlock").handler(ctx -> users.unlock(
-            dev.jwtauth.users.Usernames.normalise(ctx.pathParam("username")).orElse(""))
-        .onSuccess(found -> {
-          if (found) {
-            log.info("user unlocked by admin_id={}", ctx.user().principal().getString("sub"));
-            Audit.record(vertx, Audit.event("user_unlocked").put("username", ctx.pathParam("username"))
-                .put("details", new JsonObject().put("by", ctx.user().principal().getString("sub"))));
-            ctx.response().setStatusCode(204).end();
-          } else {
-            Responses.error(ctx, 404, "not_found", "No such user.");
-          }
-        })
-        .onFailure(ctx::fail));
-    router.get("/admin/audit").handler(ctx -> {
-      String limitParam = ctx.queryParams().get("limit");
-      String beforeParam = ctx.queryParams().get("before");
-      int limit;
-      Long before;
-      try {
-        limit = limitParam == null ? 100 : Math.min(1_000, Math.max(1, Integer.parseInt(limitParam)));
-        before = beforeParam == null ? null : Long.parseLong(beforeParam);
-      } catch (NumberFormatException e) {
-        throw dev.jwtauth.http.ApiError.invalidRequest("limit and before must be whole numbers.");
-      }
-      Audit.query(pool, ctx.queryParams().get("event"), ctx.queryParams().get("username"), before, limit)
-          .onSuccess(events -> Responses.json(ctx, 200, events))
-          .onFailure(ctx::fail);
-    });
-    router.post("/admin/clients").handler(body).handler(new AdminClientsHandler(clients));
-    router.post("/admin/keys/rotate").handler(ctx -> vertx.eventBus()
-        .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
-        .onSuccess(reply -> Responses.json(ctx, 200, reply.body()))
-        .onFailure(ctx::fail));
+    new AdminRoutes(vertx, users, hasher, clients, pool).mount(router, body, bearer);
     router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
     router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     DemoPage.mount(router, config);
-    router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(Readiness.handler(vertx, Map.of(
+    Servers.back(router, vertx, Map.of(
         "database", () -> pool.query("SELECT 1").execute(),
         "keys", () -> accessTokens.kid() != null && verifier.ready()
-            ? Future.succeededFuture() : Future.failedFuture("no signing key"))));
-    if (metrics.registryName() != null) {
-      router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registryName()));
-    }
-    router.route().failureHandler(Responses::failureHandler);
-    router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
-    router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
+            ? Future.succeededFuture() : Future.failedFuture("no signing key")));
 
     var bus = vertx.eventBus();
     var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> useKeySet(msg.body()));

@@ -7,7 +7,6 @@ import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Vertx;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
-import dev.jwtauth.tokens.RefreshTokens.Rotation;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.users.User;

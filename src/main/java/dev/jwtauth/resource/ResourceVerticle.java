@@ -9,8 +9,6 @@ import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.KeysClient;
-import dev.jwtauth.ops.Metrics;
-import dev.jwtauth.ops.Readiness;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
@@ -23,7 +21,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.handler.JWTAuthHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,16 +85,8 @@ public final class ResourceVerticle extends VerticleBase {
     router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(this::stats);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
-    router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(Readiness.handler(vertx, Map.of(
-        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet"))));
-    Metrics metrics = Metrics.of(vertx);
-    if (metrics.registryName() != null) {
-      router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registryName()));
-    }
-    router.route().failureHandler(Responses::failureHandler);
-    router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
-    router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
+    Servers.back(router, vertx, Map.of(
+        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet")));
 
     return Future.all(keysChanged.completion(), revokedNow.completion())
         .compose(v -> fetchKeys())

@@ -1,0 +1,87 @@
+package dev.jwtauth.issuer;
+
+import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.clients.ClientRepository;
+import dev.jwtauth.http.ApiError;
+import dev.jwtauth.http.BearerChallenge;
+import dev.jwtauth.http.RequireRole;
+import dev.jwtauth.http.Responses;
+import dev.jwtauth.ops.Audit;
+import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.UserRepository;
+import dev.jwtauth.users.Usernames;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.JWTAuthHandler;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code /admin/*} routes of the auth origin: a bearer token with role {@code admin} for all. */
+final class AdminRoutes {
+  private static final Logger log = LoggerFactory.getLogger(AdminRoutes.class);
+
+  private final Vertx vertx;
+  private final UserRepository users;
+  private final PasswordHasher hasher;
+  private final ClientRepository clients;
+  private final Pool pool;
+
+  AdminRoutes(Vertx vertx, UserRepository users, PasswordHasher hasher, ClientRepository clients, Pool pool) {
+    this.vertx = vertx;
+    this.users = users;
+    this.hasher = hasher;
+    this.clients = clients;
+    this.pool = pool;
+  }
+
+  void mount(Router router, BodyHandler body, JWTAuthHandler bearer) {
+    router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
+    router.route("/admin/*").handler(RequireRole.of("admin"));
+    router.post("/admin/users").handler(body).handler(new AdminUsersHandler(users, hasher));
+    router.post("/admin/users/:username/unlock").handler(this::unlock);
+    router.get("/admin/audit").handler(this::audit);
+    router.post("/admin/clients").handler(body).handler(new AdminClientsHandler(clients));
+    router.post("/admin/keys/rotate").handler(ctx -> vertx.eventBus()
+        .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
+        .onSuccess(reply -> Responses.json(ctx, 200, reply.body()))
+        .onFailure(ctx::fail));
+  }
+
+  /** {@code POST /admin/users/{username}/unlock}: 204, or 404 for an unknown user. */
+  private void unlock(RoutingContext ctx) {
+    String admin = ctx.user().principal().getString("sub");
+    users.unlock(Usernames.normalise(ctx.pathParam("username")).orElse(""))
+        .onSuccess(found -> {
+          if (!found) {
+            Responses.error(ctx, 404, "not_found", "No such user.");
+            return;
+          }
+          log.info("user unlocked by admin_id={}", admin);
+          Audit.record(vertx, Audit.event("user_unlocked").put("username", ctx.pathParam("username"))
+              .put("details", new JsonObject().put("by", admin)));
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code GET /admin/audit?event&username&limit&before}: newest events first. */
+  private void audit(RoutingContext ctx) {
+    String limitParam = ctx.queryParams().get("limit");
+    String beforeParam = ctx.queryParams().get("before");
+    int limit;
+    Long before;
+    try {
+      limit = limitParam == null ? 100 : Math.min(1_000, Math.max(1, Integer.parseInt(limitParam)));
+      before = beforeParam == null ? null : Long.parseLong(beforeParam);
+    } catch (NumberFormatException e) {
+      throw ApiError.invalidRequest("limit and before must be whole numbers.");
+    }
+    Audit.query(pool, ctx.queryParams().get("event"), ctx.queryParams().get("username"), before, limit)
+        .onSuccess(events -> Responses.json(ctx, 200, events))
+        .onFailure(ctx::fail);
+  }
+}
