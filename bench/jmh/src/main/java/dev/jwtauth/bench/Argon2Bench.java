@@ -1,0 +1,42 @@
+package dev.jwtauth.bench;
+
+import dev.jwtauth.users.PasswordHasher;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One argon2id hash at the configured parameters (defaults: m=19456 KiB, t=2, p=1) through the
+ * project's {@link PasswordHasher#hashBlocking}, one thread: the ceiling of login throughput.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class Argon2Bench {
+  @Param({"19456"})
+  public int memoryKib;
+  @Param({"2"})
+  public int iterations;
+  @Param({"1"})
+  public int parallelism;
+
+  private PasswordHasher hasher;
+
+  @Setup
+  public void setup() {
+    // hashBlocking runs on the calling thread: no worker executor is needed
+    hasher = new PasswordHasher(null, memoryKib, iterations, parallelism);
+  }
+
+  @Benchmark
+  public String hash() {
+    return hasher.hashBlocking("correct horse battery staple");
+  }
+}
