@@ -85,7 +85,7 @@ public final class IssuerVerticle extends VerticleBase {
     ClientRepository clients = new ClientRepository(pool);
     Revocations revocations = new Revocations(vertx, pool, clock);
     RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
-    revoked = new RevocationSet(clock);
+    revoked = RevocationSet.shared(vertx, clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
     verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
         clock, revoked, () -> KeysClient.jwks(vertx), config.verifyCacheSize());

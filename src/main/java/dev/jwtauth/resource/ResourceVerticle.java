@@ -58,7 +58,7 @@ public final class ResourceVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    revoked = new RevocationSet(clock);
+    revoked = RevocationSet.shared(vertx, clock);
     if (config.jwksUri() != null) {
       WebClient web = WebClient.create(vertx);
       keySource = () -> web.getAbs(config.jwksUri()).timeout(5_000).send().compose(res -> res.statusCode() == 200

@@ -46,6 +46,7 @@ public final class Revocations {
     return pool.preparedQuery(INSERT)
         .execute(Tuple.of(kind, value, OffsetDateTime.ofInstant(Instant.ofEpochSecond(expiresAt), ZoneOffset.UTC)))
         .onSuccess(v -> {
+          RevocationSet.shared(vertx, clock).add(entry(kind, value, expiresAt));
           Metrics.of(vertx).revocation(kind);
           Audit.record(vertx, Audit.event("token_revoked").put("details", entry(kind, value, expiresAt)));
           vertx.eventBus().publish(Addresses.TOKEN_REVOKED, entry(kind, value, expiresAt));
