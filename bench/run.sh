@@ -3,8 +3,8 @@
 # temporary working directory per signing algorithm), creates users and a client, runs every
 # scenario with wrk on loopback, and writes bench/results/<UTC time>.md and .json.
 #
-#   bench/run.sh            short: 5 s per scenario, open route and /api/me in 3 interleaved rounds
-#                           (about 12 minutes in all on 2 cores)
+#   bench/run.sh            short: 5 s per scenario; open route, /api/me and JWKS in 3 interleaved rounds
+#                           (about 14 minutes in all on 2 cores)
 #   bench/run.sh --long     30 s per scenario, one round
 #   bench/run.sh --smoke    1 s per scenario, RS256 only, 500 distinct tokens (a check that the kit works)
 #   options: --algs "RS256 ES256 EdDSA"   --no-build   --tokens N
@@ -26,7 +26,8 @@ RESULTS="$BENCH/results"
 MODE=short
 DURATION=5
 WARMUP=2
-JIT_WARMUP=8       # seconds of open-route load (and half of it on /api/me) after each start
+JIT_WARMUP=8       # seconds of open-route load, twice as long of client_credentials (half of it on
+                   # /api/me), after each start: C2 needs some 20 s of issuance to settle
 ROUNDS=3           # interleaved rounds of open route / /api/me (the ratios take the median round)
 COLD_CHUNKS=30     # at most this many 2 s chunks of the 10k-token cold pass
 ALGS="RS256 ES256 EdDSA"
@@ -128,6 +129,25 @@ cpu_ticks() { # utime+stime of one process (fields 14 and 15 of /proc/<pid>/stat
   rest=${stat##*) }
   read -r -a f <<<"$rest"
   echo $((f[11] + f[12]))
+}
+
+thread_ticks() { # PID: the server's CPU ticks by thread group: "eventloop argon2 gc jit other"
+  local ev=0 hs=0 gc=0 jit=0 ot=0 f stat comm rest t
+  for f in /proc/"$1"/task/*/stat; do
+    stat=$(cat "$f" 2>/dev/null) || continue
+    comm=${stat#*(}; comm=${comm%)*}
+    rest=${stat##*) }
+    read -r -a a <<<"$rest"
+    t=$((a[11] + a[12]))
+    case $comm in
+      vert.x-eventloo*) ev=$((ev + t)) ;;
+      argon2*) hs=$((hs + t)) ;;
+      "GC Thread"* | G1* | "VM Thread"*) gc=$((gc + t)) ;;
+      C1* | C2*) jit=$((jit + t)) ;;
+      *) ot=$((ot + t)) ;;
+    esac
+  done
+  echo "$ev $hs $gc $jit $ot"
 }
 
 pg_ticks() { # CPU of the embedded PostgreSQL: the postmaster and its children
@@ -269,7 +289,7 @@ measure() {
   if [[ ${SKIP_WARMUP:-0} -ne 1 ]]; then
     wrk "$url" -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 10s "$@" >"$out.warmup" 2>&1 || true
   fi
-  local c0 p0 m0 c1 p1 m1 w0 w1 l0 l1 g0 sampler probe=""
+  local c0 p0 m0 c1 p1 m1 w0 w1 l0 l1 g0 tt0 tt1 sampler probe=""
   rss_sampler "$PID" "$out.rss" &
   sampler=$!
   BG_PIDS+=("$sampler")
@@ -279,20 +299,25 @@ measure() {
     BG_PIDS+=("$probe")
   fi
   g0=$(gc_lines "$GC_LOG"); children_cpu_ms l0
+  tt0=$(thread_ticks "$PID")
   c0=$(cpu_ticks "$PID"); p0=$(pg_ticks "$DIR"); m0=$(machine_busy_ticks); w0=$(date +%s%N)
   wrk "$url" -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 10s "$@" >"$out.out" 2>&1 \
     || { cat "$out.out" >&2; die "wrk failed in $alg $name"; }
   w1=$(date +%s%N); c1=$(cpu_ticks "$PID"); p1=$(pg_ticks "$DIR"); m1=$(machine_busy_ticks)
+  tt1=$(thread_ticks "$PID")
   if [[ -n $probe ]]; then wait "$probe" || true; fi
   children_cpu_ms l1
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
-  local json gn gt gm
+  local json gn gt gm e0 h0 gc0 j0 o0 e1 h1 gc1 j1 o1
   json=$(wrk_json "$out.out")
+  read -r e0 h0 gc0 j0 o0 <<<"$tt0"
+  read -r e1 h1 gc1 j1 o1 <<<"$tt1"
   read -r gn gt gm <<<"$(gc_stats "$GC_LOG" "$g0")"
-  printf '{"kind":"scenario","alg":"%s","name":"%s","round":%d,"expect":%d,"threads":%d,"connections":%d,"duration_s":%d,"window_ms":%d,"server_cpu_ticks":%d,"pg_cpu_ticks":%d,"machine_busy_ticks":%d,"load_generator_cpu_ms":%d,"gc_pauses":%d,"gc_pause_total_ms":%s,"gc_pause_max_ms":%s,"rss_max_kib":%d,"wrk":%s}\n' \
+  printf '{"kind":"scenario","alg":"%s","name":"%s","round":%d,"expect":%d,"threads":%d,"connections":%d,"duration_s":%d,"window_ms":%d,"server_cpu_ticks":%d,"pg_cpu_ticks":%d,"machine_busy_ticks":%d,"load_generator_cpu_ms":%d,"gc_pauses":%d,"gc_pause_total_ms":%s,"gc_pause_max_ms":%s,"rss_max_kib":%d,"server_threads_ticks":{"eventloop":%d,"argon2":%d,"gc":%d,"jit":%d,"other":%d},"wrk":%s}\n' \
     "$alg" "$name" "${ROUND:-1}" "$expect" "$THREADS" "$conns" "$DURATION" $(((w1 - w0) / 1000000)) $((c1 - c0)) $((p1 - p0)) $((m1 - m0)) \
-    $((l1 - l0)) "$gn" "$gt" "$gm" "$(cat "$out.rss")" "$json" >>"$RAW"
+    $((l1 - l0)) "$gn" "$gt" "$gm" "$(cat "$out.rss")" $((e1 - e0)) $((h1 - h0)) $((gc1 - gc0)) $((j1 - j0)) $((o1 - o0)) \
+    "$json" >>"$RAW"
   LAST_RPS=$(rps_of "$json")
   log "$alg $name${ROUND:+ (round $ROUND)}: $LAST_RPS req/s"
   if [[ -n $probe ]]; then
@@ -383,22 +408,32 @@ for ALG in $ALGS; do
   SKIP_WARMUP=1 DURATION=$JIT_WARMUP measure "$ALG" jit_warmup_ping 200 "$CONNS_GET" "$RES/public/ping" -s "$LUA/static.lua"
   SKIP_WARMUP=1 DURATION=$(((JIT_WARMUP + 1) / 2)) measure "$ALG" jit_warmup_me 200 "$CONNS_GET" "$RES/api/me" \
     -H "Authorization: Bearer $USER_TOKEN" -s "$LUA/static.lua"
+  ME_REF=$LAST_RPS
+  SKIP_WARMUP=1 DURATION=$((JIT_WARMUP * 2)) measure "$ALG" jit_warmup_issue 200 "$CONNS_GET" "$AUTH/oauth2/token" \
+    -H "Authorization: Basic $BASIC" -H 'Content-Type: application/x-www-form-urlencoded' \
+    -s "$LUA/static.lua" -- POST grant_type=client_credentials
   # every token verified once per resource verticle instance before the 10k-token rounds
-  me_10k_cold "$ALG" "$LAST_RPS"
-  # open route and /api/me interleaved, so that drift and noise hit them alike
+  me_10k_cold "$ALG" "$ME_REF"
+  # open route, /api/me (and JWKS) interleaved, so that drift and noise hit them alike
   for ROUND in $(seq 1 "$ROUNDS"); do
     export ROUND
     if [[ $ROUND -gt 1 ]]; then export SKIP_WARMUP=1; fi
     measure "$ALG" open_route 200 "$CONNS_GET" "$RES/public/ping" -s "$LUA/static.lua"
     measure "$ALG" me_1_token 200 "$CONNS_GET" "$RES/api/me" -H "Authorization: Bearer $USER_TOKEN" -s "$LUA/static.lua"
     measure "$ALG" me_10k_tokens 200 "$CONNS_GET" "$RES/api/me" -s "$LUA/me_many.lua" -- "$DIR/tokens.txt"
+    if [[ $ALG == "$FIRST_ALG" ]]; then
+      measure "$ALG" jwks 200 "$CONNS_GET" "$AUTH/.well-known/jwks.json" -s "$LUA/static.lua"
+      ETAG=$(curl -sf -D - -o /dev/null "$AUTH/.well-known/jwks.json" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+      measure "$ALG" jwks_304 304 "$CONNS_GET" "$AUTH/.well-known/jwks.json" -H "If-None-Match: $ETAG" -s "$LUA/static.lua"
+    fi
   done
   unset ROUND SKIP_WARMUP
   measure "$ALG" client_credentials 200 "$CONNS_GET" "$AUTH/oauth2/token" \
     -H "Authorization: Basic $BASIC" -H 'Content-Type: application/x-www-form-urlencoded' \
     -s "$LUA/static.lua" -- POST grant_type=client_credentials
-  # the warm-up run consumes its own chains, the measured run starts from fresh logins
-  SKIP_WARMUP=1 DURATION=$WARMUP measure "$ALG" refresh_warmup 200 "$CONNS_REFRESH" "$AUTH/auth/refresh" \
+  # the warm-up run (as long as the JIT warm-up: the rotation path needs it) consumes its own
+  # chains, the measured run starts from fresh logins
+  SKIP_WARMUP=1 DURATION=$JIT_WARMUP measure "$ALG" refresh_warmup 200 "$CONNS_REFRESH" "$AUTH/auth/refresh" \
     -s "$LUA/refresh.lua" -- "$DIR/refresh-warmup.txt" "$REFRESH_PER_THREAD"
   SKIP_WARMUP=1 measure "$ALG" refresh 200 "$CONNS_REFRESH" "$AUTH/auth/refresh" \
     -s "$LUA/refresh.lua" -- "$DIR/refresh.txt" "$REFRESH_PER_THREAD"
@@ -406,9 +441,6 @@ for ALG in $ALGS; do
     measure "$ALG" introspect 200 "$CONNS_GET" "$AUTH/oauth2/introspect" \
       -H "Authorization: Basic $BASIC" -H 'Content-Type: application/x-www-form-urlencoded' \
       -s "$LUA/static.lua" -- POST "token=$USER_TOKEN"
-    measure "$ALG" jwks 200 "$CONNS_GET" "$AUTH/.well-known/jwks.json" -s "$LUA/static.lua"
-    ETAG=$(curl -sf -D - -o /dev/null "$AUTH/.well-known/jwks.json" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
-    measure "$ALG" jwks_304 304 "$CONNS_GET" "$AUTH/.well-known/jwks.json" -H "If-None-Match: $ETAG" -s "$LUA/static.lua"
     # the low-rate probe alone first: its latency on an otherwise idle server
     THREADS=1 measure "$ALG" probe_idle 200 1 "$RES/public/ping" -s "$LUA/probe.lua"
     PROBE_URL="$RES/public/ping" measure "$ALG" login 200 "$CONNS_LOGIN" "$AUTH/auth/login" \
