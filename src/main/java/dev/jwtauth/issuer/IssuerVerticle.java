@@ -106,7 +106,7 @@ public final class IssuerVerticle extends VerticleBase {
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
-    new AdminRoutes(vertx, users, hasher, clients, pool).mount(router, body, bearer);
+    new AdminRoutes(vertx, users, hasher, clients, pool, tokens).mount(router, body, bearer);
     router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
     router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
@@ -131,7 +131,7 @@ public final class IssuerVerticle extends VerticleBase {
     return Future.all(List.of(keysChanged.completion(), signingChanged.completion(), revokedNow.completion(),
             audit.completion()))
         .compose(v -> revocations.active()).onSuccess(revoked::addAll)
-        .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
+        .compose(v -> new TokenBusApi(tokens, verifier, revocations, clients).register(bus))
         .compose(v -> loadKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> vertx.createHttpServer(Servers.options(config))

@@ -6,6 +6,7 @@ import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireRole;
+import dev.jwtauth.http.RequireScope;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.KeysClient;
@@ -38,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ResourceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ResourceVerticle.class);
   static final String REALM = "api";
+  /** The scope {@code GET /api/reports} requires. */
+  public static final String REPORTS_SCOPE = "reports:read";
   private static final AtomicLong SERVED = new AtomicLong();
 
   private final AppConfig config;
@@ -83,6 +86,8 @@ public final class ResourceVerticle extends VerticleBase {
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.get("/api/me").handler(this::me);
     router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(this::stats);
+    // the README's example of a scope check: a client granted reports:read (client_credentials or the bus)
+    router.get("/api/reports").handler(RequireScope.of(REPORTS_SCOPE)).handler(this::reports);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     Servers.back(router, vertx, Map.of(
@@ -145,6 +150,13 @@ public final class ResourceVerticle extends VerticleBase {
       body.put("client_id", p.getString("client_id"));
     }
     Responses.json(ctx, 200, body);
+  }
+
+  private void reports(RoutingContext ctx) {
+    SERVED.incrementAndGet();
+    JsonObject p = TokenVerifier.claims(ctx.user());
+    Responses.json(ctx, 200, new JsonObject().put("reports", new JsonArray())
+        .put("for", p.getString("sub")).put("scope", p.getString("scope")));
   }
 
   private void stats(RoutingContext ctx) {
