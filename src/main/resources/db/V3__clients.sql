@@ -7,3 +7,12 @@ ALTER TABLE revocations DROP CONSTRAINT revocations_kind_check;
 ALTER TABLE revocations ADD CONSTRAINT revocations_kind_check CHECK (kind IN ('jti', 'sid', 'client', 'sub'));
 -- The admin role is never a client's: strip it from clients registered before that rule.
 UPDATE clients SET roles = array_remove(roles, 'admin') WHERE 'admin' = ANY (roles);
+
+-- Server-side secrets. 'refresh-successor' keys the HMAC that derives a refresh token's successor from
+-- it, so every retry within REFRESH_GRACE gets the same successor (no second branch of the family).
+CREATE TABLE server_secrets (
+  name   text PRIMARY KEY,
+  value  bytea NOT NULL
+);
+INSERT INTO server_secrets (name, value) VALUES ('refresh-successor',
+  decode(replace(gen_random_uuid()::text || gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'));
