@@ -1,11 +1,9 @@
 package dev.jwtauth.clients;
 
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.tokens.Digests;
 import dev.jwtauth.tokens.Names;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Collection;
@@ -67,11 +65,6 @@ public final class ClientRules {
 
   /** {@code sha256$<base64>} of a secret: a server-made 256-bit secret needs no slow hash. */
   public static String hashSecret(String secret) {
-    try {
-      return "sha256$" + Base64.getEncoder().withoutPadding().encodeToString(
-          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return "sha256$" + Base64.getEncoder().withoutPadding().encodeToString(Digests.sha256(secret));
   }
 }

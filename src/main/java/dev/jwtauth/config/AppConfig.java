@@ -216,8 +216,10 @@ public record AppConfig(
       throw new ConfigException("KEY_ROTATION_INTERVAL must be 0 (off) or longer than ACCESS_TOKEN_TTL ("
           + cfg.accessTokenTtl.toSeconds() + " s).");
     }
-    if (cfg.bootstrapAdminPassword != null && cfg.bootstrapAdminPassword.length() < 8) {
-      throw new ConfigException("BOOTSTRAP_ADMIN_PASSWORD must be at least 8 characters long.");
+    if (cfg.bootstrapAdminPassword != null) {
+      dev.jwtauth.users.PasswordPolicy.problem(cfg.bootstrapAdminPassword).ifPresent(problem -> {
+        throw new ConfigException("BOOTSTRAP_ADMIN_PASSWORD is refused: " + problem);
+      });
     }
     return cfg;
   }

@@ -7,6 +7,7 @@ import dev.jwtauth.http.JsonBodies;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.User;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
@@ -33,7 +34,7 @@ import java.util.Optional;
 final class LoginHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
   static final int MAX_USERNAME = 256;
-  static final int MAX_PASSWORD = 1_024;
+  static final int MAX_PASSWORD = PasswordPolicy.MAX_LENGTH;
   private static final ApiError BAD_CREDENTIALS =
       new ApiError(401, "invalid_grant", "The username or password is incorrect.");
 

@@ -6,7 +6,6 @@ import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.RefreshTokens;
-import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -89,13 +88,8 @@ final class OAuth2Handlers {
             ? verifier.verify(token)
                 .map(claims -> claims.copy().put("active", true).put("token_type", "Bearer"))
                 .otherwise(err -> new JsonObject().put("active", false))
-            : refreshTokens.activeRow(token).map(row -> row == null
-                ? new JsonObject().put("active", false)
-                : new JsonObject().put("active", true).put("token_type", "refresh_token")
-                    .put("sub", row.getUUID("user_id").toString())
-                    .put("username", row.getString("username"))
-                    .put("sid", SessionIds.of(row.getUUID("family_id")))
-                    .put("exp", row.getOffsetDateTime("expires_at").toEpochSecond())))
+            : refreshTokens.active(token).map(state -> state.map(RefreshTokens.Active::toIntrospection)
+                .orElseGet(() -> new JsonObject().put("active", false))))
         .onSuccess(body -> Responses.tokenJson(ctx, body))
         .onFailure(ctx::fail);
   }

@@ -10,6 +10,7 @@ import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.SessionIds;
+import dev.jwtauth.tokens.TokenResponse;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -98,12 +99,7 @@ final class TokenBusApi {
     long ttl = ttlValue == null ? maxTtl : Math.max(1, Math.min(maxTtl, ((Number) ttlValue).longValue()));
     String username = stringOrNull(body, "username");
     AccessTokens.Issued at = tokens.issueForService(client, s, username, roles, scopes, Duration.ofSeconds(ttl));
-    JsonObject reply = new JsonObject().put("access_token", at.token()).put("token_type", "Bearer")
-        .put("expires_in", at.expiresIn());
-    if (!scopes.isEmpty()) {
-      reply.put("scope", String.join(" ", scopes));
-    }
-    return reply;
+    return TokenResponse.of(at, scopes).toJson();
   }
 
   private static String stringOrNull(JsonObject body, String field) {

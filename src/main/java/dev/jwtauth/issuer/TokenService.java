@@ -10,6 +10,7 @@ import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.SessionIds;
+import dev.jwtauth.tokens.TokenResponse;
 import dev.jwtauth.users.User;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -92,12 +93,7 @@ final class TokenService {
 
   private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken) {
     AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, accessTtl);
-    return new JsonObject()
-        .put("access_token", at.token())
-        .put("token_type", "Bearer")
-        .put("expires_in", at.expiresIn())
-        .put("refresh_token", refreshToken)
-        .put("refresh_expires_in", refresh.ttl().toSeconds());
+    return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), List.of()).toJson();
   }
 
   /** Ends the session of the presented access token (and of a refresh token of the same user). */
@@ -143,14 +139,7 @@ final class TokenService {
     List<String> roles = client.roles().stream().filter(r -> !r.equals(Names.ADMIN)).toList();
     AccessTokens.Issued at = access.issue(client.clientId(), null, roles, null, client.clientId(), scopes, accessTtl);
     metrics.issued("client_credentials");
-    JsonObject res = new JsonObject()
-        .put("access_token", at.token())
-        .put("token_type", "Bearer")
-        .put("expires_in", at.expiresIn());
-    if (!scopes.isEmpty()) {
-      res.put("scope", String.join(" ", scopes));
-    }
-    return res;
+    return TokenResponse.of(at, scopes).toJson();
   }
 
   /**

@@ -15,7 +15,9 @@ import dev.jwtauth.keys.KeyFiles;
 import dev.jwtauth.keys.KeyRing;
 import dev.jwtauth.keys.SigningAlgorithm;
 import dev.jwtauth.tokens.AccessTokens;
+import dev.jwtauth.tokens.Names;
 import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
 import io.vertx.core.Vertx;
@@ -32,7 +34,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.regex.Pattern;
 
 /**
  * The command line in the same jar: {@code user add|disable|unlock}, {@code keys rotate|list},
@@ -51,7 +52,6 @@ final class Cli {
       "       java -jar jwt-auth-server.jar client list",
       "       java -jar jwt-auth-server.jar client disable|enable|delete <client_id>",
       "       java -jar jwt-auth-server.jar client rotate-secret <client_id>");
-  private static final Pattern ROLE = Pattern.compile("[a-z0-9_-]{1,64}");
 
   private final AppConfig config;
   private final PrintStream out;
@@ -163,12 +163,18 @@ final class Cli {
       return usage("the username must be 1-64 letters, digits or . _ - @");
     }
     List<String> roles = options(args, "--role");
-    if (roles == null || !roles.stream().allMatch(r -> ROLE.matcher(r).matches())) {
-      return usage("each --role must match [a-z0-9_-]{1,64}");
+    if (roles == null) {
+      return usage("--role takes a value");
+    }
+    try {
+      roles = Names.ROLES.check(roles, "--role", "invalid_request");
+    } catch (ApiError e) {
+      return refused(e);
     }
     String password = readPassword();
-    if (password == null || password.length() < 8) {
-      System.err.println("jwt-auth-server: the password must be at least 8 characters long.");
+    var problem = PasswordPolicy.problem(password);
+    if (problem.isPresent()) {
+      System.err.println("jwt-auth-server: " + problem.get());
       return 2;
     }
     var workers = Vertx.vertx();

@@ -199,16 +199,34 @@ public final class RefreshTokens {
       "SELECT rt.user_id, rt.family_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, u.username, u.disabled"
           + " FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id WHERE rt.token_hash = $1";
 
-  /** Introspection of a refresh token (RFC 7662): its row when it is still usable, else null. */
-  public Future<Row> activeRow(String token) {
+  /**
+   * A refresh token that can still be used, as introspection shows it (RFC 7662).
+   *
+   * @param userId   its owner
+   * @param username the owner's name
+   * @param familyId its session
+   * @param expiresAt when it expires, epoch seconds
+   */
+  public record Active(UUID userId, String username, UUID familyId, long expiresAt) {
+    /** The RFC 7662 answer for it. */
+    public io.vertx.core.json.JsonObject toIntrospection() {
+      return new io.vertx.core.json.JsonObject().put("active", true).put("token_type", "refresh_token")
+          .put("sub", userId.toString()).put("username", username).put("sid", SessionIds.of(familyId))
+          .put("exp", expiresAt);
+    }
+  }
+
+  /** Introspection of a refresh token: its state when it is still usable, else empty. */
+  public Future<java.util.Optional<Active>> active(String token) {
     return pool.preparedQuery(STATE).execute(Tuple.of(hash(token))).map(rows -> {
       if (rows.size() == 0) {
-        return null;
+        return java.util.Optional.empty();
       }
       Row row = rows.iterator().next();
       boolean active = row.getValue("used_at") == null && row.getValue("revoked_at") == null
           && !row.getBoolean("disabled") && row.getOffsetDateTime("expires_at").isAfter(at(clock.instant()));
-      return active ? row : null;
+      return active ? java.util.Optional.of(new Active(row.getUUID("user_id"), row.getString("username"),
+          row.getUUID("family_id"), row.getOffsetDateTime("expires_at").toEpochSecond())) : java.util.Optional.empty();
     });
   }
 
@@ -222,11 +240,7 @@ public final class RefreshTokens {
 
   /** SHA-256 of the token: what the database holds. */
   public static Buffer hash(String token) {
-    try {
-      return Buffer.buffer(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Buffer.buffer(Digests.sha256(token));
   }
 
   private static OffsetDateTime at(java.time.Instant instant) {
