@@ -3,7 +3,7 @@ package dev.jwtauth.bus;
 /**
  * Every event-bus address of the server, with its JSON contract. Failures are
  * {@link io.vertx.core.eventbus.ReplyException}s whose failure code is the HTTP status the same
- * failure has over HTTP and whose message is the OAuth 2 error code (see {@link BusErrors}).
+ * failure has over HTTP and whose message is the OAuth 2 error code.
  */
 public final class Addresses {
   private Addresses() {
@@ -57,7 +57,8 @@ public final class Addresses {
 
   /**
    * Local only (never clustered). Request {} ; reply {"kid","alg","pkcs8"}: the active private key for
-   * the issuer verticles of this process, base64 PKCS#8. Fails 503 while no key is loaded.
+   * the issuer verticles of this process, base64 PKCS#8. Never fails: the consumer registers only
+   * once the key ring is loaded, so before that a request fails with NO_HANDLERS (or times out).
    */
   public static final String SIGNING_KEY_GET = "auth.keys.signing";
 }
