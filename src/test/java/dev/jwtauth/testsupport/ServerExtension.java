@@ -39,6 +39,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
   private Clock clock = Clock.systemUTC();
   private Ports ports;
   private TestServer server;
+  private Class<?> owner;
 
   private ServerExtension(Function<Ports, Map<String, Object>> settings, boolean fixedPorts) {
     this.settings = settings;
@@ -71,6 +72,10 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    if (server != null) {
+      return; // a @Nested class of the class that started it: share the running server
+    }
+    owner = context.getRequiredTestClass();
     if (fixedPorts) {
       ports = new Ports(TestServer.freePort(), TestServer.freePort());
       server = TestServer.start(settings.apply(ports), clock, ports.auth(), ports.resource());
@@ -81,7 +86,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
 
   @Override
   public void afterAll(ExtensionContext context) {
-    if (server != null) {
+    if (server != null && context.getRequiredTestClass() == owner) {
       try {
         server.close();
       } finally {
