@@ -3,7 +3,7 @@ package dev.jwtauth.bus;
 /**
  * Every event-bus address of the server, with its JSON contract. Failures are
  * {@link io.vertx.core.eventbus.ReplyException}s whose failure code is the HTTP status the same
- * failure has over HTTP and whose message is the OAuth 2 error code.
+ * failure has over HTTP and whose message is the OAuth 2 error code (see {@link BusErrors}).
  */
 public final class Addresses {
   private Addresses() {
@@ -28,9 +28,11 @@ public final class Addresses {
   public static final String REVOCATIONS_GET = "auth.revocations.get";
 
   /**
-   * Request {"sub","roles":[…],"username"?,"ttl"?,"client_id"?}; reply {"access_token","token_type","expires_in"}.
-   * Issues an access token for a trusted verticle's subject (a user id or a service name); ttl in seconds is
-   * capped at ACCESS_TOKEN_TTL. Fails 400 invalid_request on a bad body.
+   * Request {"client_id","client_secret","sub"?,"roles"?:[…],"scope"?,"username"?,"ttl"?}; reply
+   * {"access_token","token_type","expires_in","scope"?}. A registered client asks for a token for a subject (default:
+   * itself; never a user id) with at most its own roles and scopes (default: all of them), never admin; the token
+   * carries its client_id; ttl in seconds is capped at ACCESS_TOKEN_TTL. Fails 401 invalid_client, 400 invalid_scope
+   * (more than the client may have), 400 invalid_request (bad body).
    */
   public static final String TOKEN_ISSUE = "auth.token.issue";
 

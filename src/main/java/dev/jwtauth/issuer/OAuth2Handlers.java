@@ -1,9 +1,10 @@
 package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.ClientRepository;
-import dev.jwtauth.clients.ClientRepository.Client;
+import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.tokens.TokenVerifier;
@@ -14,7 +15,6 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -24,8 +24,7 @@ import java.util.List;
  * Errors follow RFC 6749 §5.2.
  */
 final class OAuth2Handlers {
-  private static final ApiError INVALID_CLIENT =
-      new ApiError(401, "invalid_client", "Client authentication failed.");
+  private static final ApiError INVALID_CLIENT = ClientRepository.INVALID_CLIENT;
 
   private final TokenService tokens;
   private final ClientRepository clients;
@@ -56,7 +55,7 @@ final class OAuth2Handlers {
       case "client_credentials" -> {
         String scope = single(form, "scope", false);
         authenticateClient(ctx, form, true).onSuccess(client -> {
-          List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Arrays.asList(scope.trim().split(" +"));
+          List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Names.splitScope(scope);
           if (!client.scopes().containsAll(asked)) {
             ctx.fail(new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for."));
             return;
@@ -133,12 +132,7 @@ final class OAuth2Handlers {
     } else {
       return required ? Future.failedFuture(INVALID_CLIENT) : Future.succeededFuture(null);
     }
-    if (id == null || id.isEmpty() || id.length() > 128 || secret.length() > 256) {
-      return Future.failedFuture(INVALID_CLIENT);
-    }
-    return clients.find(id).compose(found -> found.isPresent() && found.get().secretMatches(secret)
-        ? Future.succeededFuture(found.get())
-        : Future.failedFuture(INVALID_CLIENT));
+    return clients.authenticate(id, secret);
   }
 
   private static boolean looksLikeJwt(String token) {

@@ -165,6 +165,20 @@ public final class TestServer implements AutoCloseable {
         .bodyAsJsonObject().getString("client_secret");
   }
 
+  private JsonObject busClient;
+
+  /**
+   * The credentials of a client registered for event-bus issuance ({@code bus-test}, roles user and
+   * service), as the first fields of an {@code auth.token.issue} request; made on first use.
+   */
+  public synchronized JsonObject busClient() {
+    if (busClient == null) {
+      String secret = createClient("bus-test", java.util.List.of("user", "service"), java.util.List.of());
+      busClient = new JsonObject().put("client_id", "bus-test").put("client_secret", secret);
+    }
+    return busClient.copy();
+  }
+
   /** Creates a user through POST /admin/users as the bootstrap admin. */
   public void createUser(String username, String password, String... roles) {
     AuthClient.ok(http().createUser(adminToken(), username, password, roles), 201, "user creation");

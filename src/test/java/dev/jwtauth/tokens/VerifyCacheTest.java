@@ -148,4 +148,27 @@ class VerifyCacheTest {
     assertThat(accepted).as("mutations accepted by both").isLessThan(2_000);
     log.info("cache differential: 2000 mutations, {} accepted by both (a mutation can be a no-op)", accepted);
   }
+
+  @Test
+  @DisplayName("the cache is the process's: a token verified by one verifier instance is a hit on another, and none holding no key accepts it")
+  void cacheSharedAcrossVerifiers() {
+    MutableClock clock = new MutableClock();
+    RevocationSet revoked = new RevocationSet(clock);
+    var cache = TokenVerifier.newCache(100, clock);
+    TokenVerifier first = new TokenVerifier(vertx, "https://issuer.test", "api", 30, clock, revoked, null, cache);
+    first.update(new KeyRing(List.of(key)).publicJwks());
+    // the second instance cannot check this token's signature itself: only the shared cache lets it through
+    TokenVerifier second = new TokenVerifier(vertx, "https://issuer.test", "api", 30, clock, revoked, null, cache);
+    second.update(new KeyRing(List.of(otherKey)).publicJwks());
+    TokenVerifier keyless = new TokenVerifier(vertx, "https://issuer.test", "api", 30, clock, revoked, null, cache);
+    String t = token(clock, key, "shared-1", 300);
+    assertThat(accepts(second, t)).as("before anyone verified it").isFalse();
+
+    assertThat(accepts(first, t)).isTrue();
+
+    assertThat(accepts(second, t)).isTrue();
+    assertThat(accepts(keyless, t)).as("fail closed without keys").isFalse();
+    revoked.add(Revocations.entry("jti", "shared-1", clock.millis() / 1000 + 300));
+    assertThat(accepts(second, t)).isFalse();
+  }
 }
