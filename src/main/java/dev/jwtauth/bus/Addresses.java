@@ -59,7 +59,8 @@ public final class Addresses {
 
   /**
    * Local only (never clustered). Request {} ; reply {"kid","alg","pkcs8"}: the active private key for
-   * the issuer verticles of this process, base64 PKCS#8. Fails 503 while no key is loaded.
+   * the issuer verticles of this process, base64 PKCS#8. Never fails: the consumer registers only
+   * once the key ring is loaded, so before that a request fails with NO_HANDLERS (or times out).
    */
   public static final String SIGNING_KEY_GET = "auth.keys.signing";
 }

@@ -24,10 +24,6 @@ public final class JwksDocument {
     this.cacheControl = "public, max-age=" + maxAge.toSeconds();
   }
 
-  public String etag() {
-    return etag;
-  }
-
   public void serve(RoutingContext ctx) {
     var res = ctx.response()
         .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl)

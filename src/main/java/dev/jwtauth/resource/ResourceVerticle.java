@@ -15,7 +15,6 @@ import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -51,7 +50,6 @@ public final class ResourceVerticle extends VerticleBase {
   private TokenVerifier verifier;
   private RevocationSet revoked;
   private Supplier<Future<JsonObject>> keySource;
-  private HttpServer server;
   private OpenApi openApi;
   private Router router;
   private long retryTimer = -1;
@@ -104,8 +102,7 @@ public final class ResourceVerticle extends VerticleBase {
         .recover(err -> Future.failedFuture(err instanceof BindException
             ? new ConfigException("RESOURCE_HTTP_PORT " + config.resourceHttpPort() + " is already in use on "
                 + config.httpHost() + "; stop the other process or choose another port.", err)
-            : err))
-        .onSuccess(s -> server = s);
+            : err));
   }
 
   /** Asks for the key set; while no JwksVerticle answers, keeps rejecting tokens and asks again. */

@@ -9,7 +9,6 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /** The {@code users} table. Every query is prepared; usernames arrive normalised. */
 public final class UserRepository {
@@ -24,20 +23,6 @@ public final class UserRepository {
     public UserExists() {
       super("user exists", null, false, false);
     }
-  }
-
-  private static final String FIND_BY_USERNAME =
-      "SELECT id, username, password_hash, roles, disabled FROM users WHERE username = $1";
-
-  public Future<Optional<User>> findByUsername(String username) {
-    return pool.preparedQuery(FIND_BY_USERNAME).execute(Tuple.of(username)).map(UserRepository::first);
-  }
-
-  private static final String FIND_BY_ID =
-      "SELECT id, username, password_hash, roles, disabled FROM users WHERE id = $1";
-
-  public Future<Optional<User>> findById(UUID id) {
-    return pool.preparedQuery(FIND_BY_ID).execute(Tuple.of(id)).map(UserRepository::first);
   }
 
   private static final String INSERT =

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.KeyPair;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The verified-token cache never accepts what a cold verification would reject")
 class VerifyCacheTest {
+  private static final Logger log = LoggerFactory.getLogger(VerifyCacheTest.class);
   static Vertx vertx;
   static KeyEntry key;
   static KeyEntry otherKey;
@@ -141,7 +144,9 @@ class VerifyCacheTest {
       assertThat(a).as("cached vs cold on %s", mutated).isEqualTo(b);
       accepted += a ? 1 : 0;
     }
-    System.out.println("CACHE differential: 2000 mutations, " + accepted + " accepted by both (a mutation can be a no-op)");
+    // Most mutations must break the token, or the comparison says little about rejection.
+    assertThat(accepted).as("mutations accepted by both").isLessThan(2_000);
+    log.info("cache differential: 2000 mutations, {} accepted by both (a mutation can be a no-op)", accepted);
   }
 
   @Test
