@@ -6,7 +6,6 @@ import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
-import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.Responses;
@@ -19,6 +18,7 @@ import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.users.LoginFailures;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
@@ -54,7 +54,7 @@ public final class IssuerVerticle extends VerticleBase {
   private final AppConfig config;
   private final String pgUri;
   private final Clock clock;
-  private final AttemptLimiter perAddress;
+  private final LoginGuards guards;
   private WorkerExecutor hashWorkers;
   private AccessTokens accessTokens;
   private TokenVerifier verifier;
@@ -66,13 +66,13 @@ public final class IssuerVerticle extends VerticleBase {
   private Router router;
 
   /**
-   * @param perAddress failed-login counter per client address, shared by all instances of the process
+   * @param guards the login limits kept in memory, shared by all instances of the process
    */
-  public IssuerVerticle(AppConfig config, String pgUri, Clock clock, AttemptLimiter perAddress) {
+  public IssuerVerticle(AppConfig config, String pgUri, Clock clock, LoginGuards guards) {
     this.config = config;
     this.pgUri = pgUri;
     this.clock = clock;
-    this.perAddress = perAddress;
+    this.guards = guards;
   }
 
   @Override
@@ -82,6 +82,7 @@ public final class IssuerVerticle extends VerticleBase {
     PasswordHasher hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
         config.argon2Parallelism());
     UserRepository users = new UserRepository(pool);
+    LoginFailures loginFailures = new LoginFailures(pool, guards.policy());
     ClientRepository clients = new ClientRepository(pool);
     Revocations revocations = new Revocations(vertx, pool, clock);
     RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
@@ -99,7 +100,7 @@ public final class IssuerVerticle extends VerticleBase {
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(users, hasher, tokens, perAddress, config, responses));
+    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, hasher, tokens, guards, responses));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
@@ -125,7 +126,7 @@ public final class IssuerVerticle extends VerticleBase {
     var audit = bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body()));
     vertx.setPeriodic(PRUNE_MILLIS, t -> {
       revoked.prune(config.clockLeeway().toSeconds());
-      revocations.prune().compose(n -> refreshTokens.prune())
+      revocations.prune().compose(n -> refreshTokens.prune()).compose(n -> loginFailures.prune())
           .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()));
     });
     return Future.all(List.of(keysChanged.completion(), signingChanged.completion(), revokedNow.completion(),

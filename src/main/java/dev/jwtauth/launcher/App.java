@@ -5,9 +5,9 @@ import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.db.EmbeddedDatabase;
 import dev.jwtauth.db.Migrations;
-import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
+import dev.jwtauth.issuer.LoginGuards;
 import dev.jwtauth.jwks.JwksVerticle;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.resource.ResourceVerticle;
@@ -83,8 +83,8 @@ public final class App implements AutoCloseable {
         prepareDatabase(vertx, cfg, uri);
         vertx.deployVerticle(() -> new JwksVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;
-        AttemptLimiter perAddress = new AttemptLimiter(cfg.loginIpLimit(), Duration.ofMinutes(1));
-        vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, perAddress)),
+        LoginGuards guards = LoginGuards.of(cfg);
+        vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, guards)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
       if (cfg.runsResource()) {
