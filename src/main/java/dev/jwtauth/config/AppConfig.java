@@ -39,7 +39,7 @@ import java.util.Set;
  * @param hashWorkers       threads hashing passwords (0 = number of cores)
  * @param verticleInstances instances of each HTTP verticle (0 = number of cores)
  * @param maxBodyBytes      request body limit; larger bodies get 413
- * @param lockoutThreshold  consecutive failed logins that lock an account
+ * @param lockoutThreshold  failed logins of one (name, client address) pair that lock that pair
  * @param lockoutBase       first lock duration; doubles with each further failure
  * @param lockoutMax        longest lock
  * @param loginIpLimit      failed logins allowed per client address per minute

@@ -78,6 +78,7 @@ final class LoginHandler implements Handler<RoutingContext> {
           audit(ctx, address, attempt.user, ar);
           metrics.login(ar.succeeded() ? "success"
               : ar.cause() == BAD_CREDENTIALS ? "failure"
+              : attempt.addressLimited ? "rate_limited"
               : ar.cause() instanceof ApiError e && e.status() == 429 ? "locked" : "error");
         })
         .compose(tokens::issueForUser)
@@ -97,6 +98,7 @@ final class LoginHandler implements Handler<RoutingContext> {
     boolean inQueue = true;
     boolean inAddressGate;
     boolean inPairGate;
+    boolean addressLimited;
     int pairLimit;
     Optional<User> user = Optional.empty();
 
@@ -114,12 +116,14 @@ final class LoginHandler implements Handler<RoutingContext> {
     Future<User> run() {
       long addressWait = guards.perAddress().waitSeconds(address);
       if (addressWait > 0) {
+        addressLimited = true;
         return Future.failedFuture(tooMany(addressWait));
       }
       return guards.gate().enter(addressKey, guards.perAddress().remaining(address))
           .compose(waited -> {
             inAddressGate = true;
             long wait = guards.perAddress().waitSeconds(address);
+            addressLimited = wait > 0;
             return wait > 0 ? Future.failedFuture(tooMany(wait)) : read();
           })
           .compose(state -> guards.gate().enter(pairKey, guards.policy().inFlightLimit(state))

@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
