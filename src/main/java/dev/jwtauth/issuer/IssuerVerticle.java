@@ -17,6 +17,7 @@ import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.users.LoginFailures;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
@@ -73,6 +74,7 @@ public final class IssuerVerticle extends VerticleBase {
     pool = Database.pool(vertx, pgUri, config);
     PasswordHasher hasher = shared.hasher();
     UserRepository users = new UserRepository(pool);
+    LoginFailures loginFailures = new LoginFailures(pool, shared.guards().policy());
     ClientRepository clients = new ClientRepository(pool);
     Revocations revocations = new Revocations(vertx, pool, clock);
     RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
@@ -88,7 +90,7 @@ public final class IssuerVerticle extends VerticleBase {
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(users, hasher, tokens, shared.perAddress(), config, responses));
+    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, hasher, tokens, shared.guards(), responses));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));

@@ -75,7 +75,7 @@ final class Cli {
       case "keys rotate" -> keysRotate();
       case "user add" -> withDatabase(rest, 1, this::userAdd);
       case "user disable" -> withDatabase(rest, 1, (pool, a) -> userSet(pool, a, "disabled = true"));
-      case "user unlock" -> withDatabase(rest, 1, (pool, a) -> userSet(pool, a, "failed_logins = 0, locked_until = NULL"));
+      case "user unlock" -> withDatabase(rest, 1, this::userUnlock);
       case "client add" -> withDatabase(rest, 1, this::clientAdd);
       case "client list" -> withDatabase(List.of("-"), 1, (pool, a) -> clientList(pool));
       case "client disable" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "disabled"));
@@ -198,6 +198,17 @@ final class Cli {
     int n = pool.preparedQuery("UPDATE users SET " + assignment + " WHERE username = $1").execute(Tuple.of(username))
         .await().rowCount();
     if (n == 0) {
+      System.err.println("jwt-auth-server: no user named '" + args.get(0) + "'.");
+      return 2;
+    }
+    out.println("updated user " + username);
+    return 0;
+  }
+
+  /** Forgets the name's failed logins from every address (as the admin API's unlock does). */
+  private int userUnlock(Pool pool, List<String> args) {
+    String username = Usernames.normalise(args.get(0)).orElse("");
+    if (!new UserRepository(pool).unlock(username).await()) {
       System.err.println("jwt-auth-server: no user named '" + args.get(0) + "'.");
       return 2;
     }

@@ -3,12 +3,12 @@ package dev.jwtauth.process;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.config.AppConfig;
-import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.users.LoginFailures;
 import dev.jwtauth.users.PasswordHasher;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a process has once, however many verticle instances it runs: the revocation set with its
  * bus subscription, pruning and periodic resync; the verified-token cache shared by every verifier;
- * the password hasher and its worker pool; the per-address attempt limiter; the audit store and the
- * database pruning. Verticle instances keep only their routes and handlers. Built by the launcher
+ * the password hasher and its worker pool; the in-memory login limits ({@link LoginGuards}); the
+ * audit store and the database pruning. Verticle instances keep only their routes and handlers. Built by the launcher
  * before any verticle is deployed, on the launcher's thread (the hasher's dummy hash is computed
  * there, never on an event loop).
  */
@@ -51,7 +51,7 @@ public final class ProcessServices {
   private final Cache<String, JsonObject> verified;
   private final WorkerExecutor hashWorkers;
   private final PasswordHasher hasher;
-  private final AttemptLimiter perAddress;
+  private final LoginGuards guards;
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -65,11 +65,11 @@ public final class ProcessServices {
       this.hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, TimeUnit.SECONDS);
       this.hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
           config.argon2Parallelism());
-      this.perAddress = new AttemptLimiter(config.loginIpLimit(), Duration.ofMinutes(1));
+      this.guards = LoginGuards.of(config);
     } else {
       this.hashWorkers = null;
       this.hasher = null;
-      this.perAddress = null;
+      this.guards = null;
     }
   }
 
@@ -94,8 +94,9 @@ public final class ProcessServices {
     Revocations revocations = pool == null ? null : new Revocations(vertx, pool, clock);
     if (pool != null) {
       RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
+      LoginFailures loginFailures = new LoginFailures(pool, guards.policy());
       consumers.add(bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body())));
-      timers.add(vertx.setPeriodic(PRUNE_MILLIS, t -> revocations.prune().compose(n -> refreshTokens.prune())
+      timers.add(vertx.setPeriodic(PRUNE_MILLIS, t -> revocations.prune().compose(n -> refreshTokens.prune()).compose(n -> loginFailures.prune())
           .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()))));
     }
     boolean hasSource = pool != null || config.cluster();
@@ -145,9 +146,9 @@ public final class ProcessServices {
     return hasher;
   }
 
-  /** Failed logins per client address, counted across every instance (auth role only). */
-  public AttemptLimiter perAddress() {
-    return perAddress;
+  /** The login limits kept in memory, shared by every issuer instance (auth role only). */
+  public LoginGuards guards() {
+    return guards;
   }
 
   /** Stops the timers and consumers and closes the hash workers. */
