@@ -28,6 +28,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -37,8 +39,14 @@ import java.util.stream.Stream;
  *
  * <p>We take zonky's binaries and resolver but drive {@code initdb} and {@code pg_ctl} ourselves:
  * PostgreSQL refuses to run as root, and zonky has no way to start it as another user. When this
- * process is root, the server runs as {@code nobody} (uid 65534) through {@code setpriv}, keeping
- * only the capability to traverse directories, so a data directory under {@code /root} works too.
+ * process is root, the server runs as {@code nobody} (uid 65534) through {@code setpriv}, with no
+ * capability at all (so it cannot read what {@code nobody} may not, such as the signing keys), and
+ * the cluster directory must be reachable by {@code nobody} through ordinary permissions.
+ *
+ * <p>Nobody connects without a password: SCRAM over loopback TCP only, no unix socket, no trust
+ * (see {@link PgAccess}). The application connects as a role that owns its database and nothing
+ * else; the passwords are in {@link PgCredentials}. A cluster made by an earlier release (trust,
+ * superuser only) is upgraded in place on its first start by this one.
  *
  * <p>All methods block: call them from {@code main} or a test thread, never from an event loop.
  */
@@ -48,14 +56,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   private final Path binDir;
   private final Path clusterDir;
+  private final PgCredentials credentials;
   private final int port;
   private final FileLock lock;
   private final RandomAccessFile lockFile;
   private boolean running;
 
-  private EmbeddedDatabase(Path binDir, Path clusterDir, int port, RandomAccessFile lockFile, FileLock lock) {
+  private EmbeddedDatabase(Path binDir, Path clusterDir, PgCredentials credentials, int port, RandomAccessFile lockFile,
+                           FileLock lock) {
     this.binDir = binDir;
     this.clusterDir = clusterDir;
+    this.credentials = credentials;
     this.port = port;
     this.lockFile = lockFile;
     this.lock = lock;
@@ -81,10 +92,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
         throw new ConfigException("DATA_DIR " + dataDir.toAbsolutePath()
             + " is in use by another running jwt-auth-server; stop it or set another DATA_DIR.");
       }
-      Path binDir = extractBinaries(dataDir);
       Path clusterDir = dataDir.resolve("pg");
+      if (isRoot()) {
+        checkReachableByNobody(clusterDir);
+      }
+      Path binDir = extractBinaries(dataDir);
+      PgCredentials credentials = PgCredentials.loadOrCreate(dataDir);
       int chosen = port == 0 ? freePort() : port;
-      EmbeddedDatabase db = new EmbeddedDatabase(binDir, clusterDir, chosen, lockFile, lock);
+      EmbeddedDatabase db = new EmbeddedDatabase(binDir, clusterDir, credentials, chosen, lockFile, lock);
       db.startServer(durable);
       return db;
     } catch (IOException e) {
@@ -98,37 +113,49 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   /**
-   * The port of the embedded PostgreSQL of a server running on {@code dataDir} right now, if any:
-   * lets the command line work next to a running server instead of failing on the data lock.
+   * The URI (with the application's password) of the embedded PostgreSQL of a server running on
+   * {@code dataDir} right now, if any: lets the command line work next to a running server instead
+   * of failing on the data lock. Needs the password file, so only the server's OS user gets it.
    */
-  public static java.util.OptionalInt runningPort(Path dataDir) {
+  public static Optional<String> runningUri(Path dataDir) {
+    OptionalInt port = runningPort(dataDir);
+    if (port.isEmpty()) {
+      return Optional.empty();
+    }
+    PgCredentials credentials = PgCredentials.load(dataDir).orElseThrow(() -> new ConfigException(
+        "A server runs on DATA_DIR " + dataDir.toAbsolutePath() + " but its database password file in "
+            + PgCredentials.folder(dataDir).toAbsolutePath() + " cannot be read; run this as the server's OS user."));
+    return Optional.of(credentials.appUri(port.getAsInt()));
+  }
+
+  private static OptionalInt runningPort(Path dataDir) {
     Path lockPath = dataDir.resolve("server.lock");
     if (!Files.exists(lockPath)) {
-      return java.util.OptionalInt.empty();
+      return OptionalInt.empty();
     }
     try (RandomAccessFile f = new RandomAccessFile(lockPath.toFile(), "rw")) {
       FileLock lock = f.getChannel().tryLock();
       if (lock != null) {
         lock.release();
-        return java.util.OptionalInt.empty();
+        return OptionalInt.empty();
       }
       // postmaster.pid: line 4 is the port (PostgreSQL's documented layout)
       List<String> lines = Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid"));
-      return lines.size() >= 4 ? java.util.OptionalInt.of(Integer.parseInt(lines.get(3).trim()))
-          : java.util.OptionalInt.empty();
+      return lines.size() >= 4 ? OptionalInt.of(Integer.parseInt(lines.get(3).trim()))
+          : OptionalInt.empty();
     } catch (IOException | NumberFormatException | java.nio.channels.OverlappingFileLockException e) {
-      return java.util.OptionalInt.empty();
+      return OptionalInt.empty();
     }
   }
 
-  /** The URI of the embedded server listening on {@code port}. */
-  public static String uriFor(int port) {
-    return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
+  /** The URI the application connects with (its own role and database; holds the password). */
+  public String uri() {
+    return credentials.appUri(port);
   }
 
-  /** The URI the pool connects with. */
-  public String uri() {
-    return uriFor(port);
+  /** The passwords of this server (tests and administration use the superuser's). */
+  public PgCredentials credentials() {
+    return credentials;
   }
 
   public int port() {
@@ -174,8 +201,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     handOver(clusterDir);
     if (!Files.exists(clusterDir.resolve("PG_VERSION"))) {
       log.info("Initialising the embedded PostgreSQL cluster in {}", clusterDir.toAbsolutePath());
-      run(List.of(pg("initdb"), "-A", "trust", "-U", "postgres", "-D", clusterDir.toString(), "-E", "UTF8",
-          "--locale=C"), 120);
+      // reject until our pg_hba.conf replaces initdb's, below, before the first start
+      run(List.of(pg("initdb"), "-A", "reject", "-U", PgCredentials.SUPERUSER, "-D", clusterDir.toString(),
+          "-E", "UTF8", "--locale=C"), 120);
     }
     Path pidFile = clusterDir.resolve("postmaster.pid");
     if (Files.exists(pidFile)) {
@@ -187,12 +215,47 @@ public final class EmbeddedDatabase implements AutoCloseable {
         log.debug("no orphan postmaster to stop: {}", e.getMessage());
       }
     }
+    writeHba();
+    if (!credentials.provisioned()) {
+      provision();
+    }
     String options = "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        + " -c password_encryption=scram-sha-256"
         + " -c max_connections=200" + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
     run(List.of(pg("pg_ctl"), "-D", clusterDir.toString(), "-l", clusterDir.resolve("postgres.log").toString(),
         "-o", options, "-t", "60", "-w", "start"), 70);
     running = true;
     log.info("Embedded PostgreSQL listening on 127.0.0.1:{} (data in {})", port, clusterDir.toAbsolutePath());
+  }
+
+  /** Replaces pg_hba.conf with ours (a cluster of an earlier release had trust there). */
+  private void writeHba() throws IOException {
+    Path hba = clusterDir.resolve("pg_hba.conf");
+    Path tmp = clusterDir.resolve("pg_hba.conf.tmp");
+    Files.writeString(tmp, PgAccess.HBA, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+    handOver(tmp);
+    Files.move(tmp, hba, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * Sets up the roles, the passwords and the ownership in single-user mode, while the server is
+   * down: nothing can connect before they are in place, even when upgrading a cluster that trusted
+   * every local connection.
+   */
+  private void provision() throws IOException {
+    log.info("Setting up the embedded PostgreSQL's roles and passwords (role {}, database {})",
+        PgCredentials.APP_ROLE, PgCredentials.APP_DATABASE);
+    single("template1", PgAccess.clusterScript(credentials));
+    single(PgCredentials.APP_DATABASE, PgAccess.databaseScript());
+    credentials.markProvisioned();
+  }
+
+  /** Runs {@code script} in single-user mode on {@code database}; any error fails it (exit_on_error). */
+  private void single(String database, String script) throws IOException {
+    // log_min_error_statement=panic: a failing statement is not echoed (it holds password verifiers)
+    run(List.of(pg("postgres"), "--single", "-j", "-D", clusterDir.toString(), "-c", "exit_on_error=on",
+        "-c", "log_min_error_statement=panic", database), 120, script);
   }
 
   private String pg(String tool) {
@@ -203,15 +266,29 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return "root".equals(System.getProperty("user.name"));
   }
 
-  /** Runs a PostgreSQL tool, as {@code nobody} when we are root, and fails with its output. */
   private static void run(List<String> command, int timeoutSeconds) throws IOException {
+    run(command, timeoutSeconds, null);
+  }
+
+  /**
+   * Runs a PostgreSQL tool, as {@code nobody} without any capability when we are root, with
+   * {@code stdin} as its input (none when null), and fails with its output.
+   */
+  private static void run(List<String> command, int timeoutSeconds, String stdin) throws IOException {
     List<String> full = new ArrayList<>();
     if (isRoot()) {
       full.addAll(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-          "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"));
+          "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"));
     }
     full.addAll(command);
     Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+    try (var in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      log.debug("{} did not read its input: {}", Path.of(command.get(0)).getFileName(), e.getMessage());
+    }
     byte[] out;
     try (InputStream in = p.getInputStream()) {
       out = in.readAllBytes();
@@ -232,9 +309,32 @@ public final class EmbeddedDatabase implements AutoCloseable {
     log.debug("{}: {}", Path.of(command.get(0)).getFileName(), text);
   }
 
+  /**
+   * With no capability, {@code nobody} reaches the cluster directory only through directories it
+   * may search: say so at once rather than through initdb's or pg_ctl's "Permission denied".
+   */
+  private static void checkReachableByNobody(Path clusterDir) throws IOException {
+    for (Path dir = clusterDir.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+      if (!Files.exists(dir)) {
+        continue;
+      }
+      int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+      int bit = (Integer) Files.getAttribute(dir, "unix:uid") == NOBODY ? 0100
+          : (Integer) Files.getAttribute(dir, "unix:gid") == NOBODY ? 010 : 01;
+      if ((mode & bit) == 0) {
+        throw new ConfigException("DATA_DIR " + clusterDir.getParent().toAbsolutePath() + " is inside " + dir
+            + ", which user nobody cannot enter: as root, the embedded PostgreSQL runs as nobody without privileges;"
+            + " choose a DATA_DIR outside it (e.g. /var/lib/jwt-auth-server), allow it (chmod o+x " + dir
+            + "), or run the server as another user.");
+      }
+    }
+  }
+
   /** Gives the cluster directory to {@code nobody} when we are root (PostgreSQL checks ownership). */
   private static void handOver(Path clusterDir) throws IOException {
-    Files.setPosixFilePermissions(clusterDir, PosixFilePermissions.fromString("rwx------"));
+    if (Files.isDirectory(clusterDir)) {
+      Files.setPosixFilePermissions(clusterDir, PosixFilePermissions.fromString("rwx------"));
+    }
     if (!isRoot()) {
       return;
     }

@@ -27,7 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -116,9 +116,9 @@ final class Cli {
     try {
       String uri = config.pgUri();
       if (uri == null) {
-        OptionalInt running = EmbeddedDatabase.runningPort(config.dataDir());
+        Optional<String> running = EmbeddedDatabase.runningUri(config.dataDir());
         if (running.isPresent()) {
-          uri = EmbeddedDatabase.uriFor(running.getAsInt());
+          uri = running.get();
         } else {
           embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPgPort(), true);
           uri = embedded.uri();
