@@ -20,6 +20,10 @@ final class PreviousRelease {
     Path bin = PgBinaries.extract(dataDir).resolve("bin");
     Path cluster = dataDir.resolve("pg");
     Files.createDirectories(cluster);
+    if (PgProcess.isRoot()) {
+      // that release kept CAP_DAC_READ_SEARCH to get there; this one runs PostgreSQL without it
+      PgProcess.letNobodyReach(dataDir);
+    }
     Files.setPosixFilePermissions(cluster, PosixFilePermissions.fromString("rwx------"));
     PgProcess.handOver(cluster);
     PgProcess.run(List.of(bin.resolve("initdb").toString(), "-A", "trust", "-U", "postgres", "-D", cluster.toString(),
