@@ -1,8 +1,12 @@
 package dev.jwtauth.db;
 
 import dev.jwtauth.testsupport.TestServer;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
@@ -10,6 +14,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +33,35 @@ class EmbeddedDatabaseUpgradeTest {
   @Test
   @DisplayName("trust is gone, the application's role owns the old tables, users, clients and revocations survive")
   void upgradeInPlace() throws Exception {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger ours = context.getLogger("dev.jwtauth");
+    Level before = ours.getLevel();
+    ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    captured.setContext(context);
+    captured.start();
+    ours.addAppender(captured);
+    ours.setLevel(Level.DEBUG);
+    Path dataDir;
+    try {
+      dataDir = upgrade();
+    } finally {
+      ours.detachAppender(captured);
+      ours.setLevel(before);
+      captured.stop();
+    }
+    List<String> lines;
+    synchronized (captured) {
+      lines = captured.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+    assertThat(lines).anyMatch(l -> l.contains("Setting up the embedded PostgreSQL's roles and passwords"));
+    for (String name : List.of("jwtauth.password", "postgres.password")) {
+      String password = Files.readString(PgCredentials.folder(dataDir).resolve(name)).strip();
+      assertThat(lines).as("no log line holds " + name).noneMatch(l -> l.contains(password));
+    }
+    assertThat(lines).as("nor a password verifier").noneMatch(l -> l.contains("SCRAM-SHA-256$"));
+  }
+
+  private static Path upgrade() throws Exception {
     Path dataDir = TestServer.tempDir("old-release");
     String keysDir = TestServer.tempDir("keys").toString();
     int oldPort = TestServer.freePort();
@@ -67,6 +101,7 @@ class EmbeddedDatabaseUpgradeTest {
         }
       }
     }
+    return dataDir;
   }
 
   private static void checkNoTrust(EmbeddedDatabase db, Path dataDir) throws Exception {
