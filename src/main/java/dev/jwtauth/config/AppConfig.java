@@ -55,6 +55,8 @@ import java.util.Set;
  * @param logFormat         {@code text} or {@code json} (one JSON object a line)
  * @param jwksUri           for a resource-only process outside the cluster: the auth server's JWKS URL,
  *                          fetched over HTTP instead of the event bus (null: use the bus)
+ * @param clusterCredentials folder holding the cluster's credentials (made by {@code cluster credentials DIR});
+ *                          required with {@code CLUSTER=true}, null otherwise
  */
 public record AppConfig(
     String httpHost,
@@ -96,7 +98,8 @@ public record AppConfig(
     int clusterPort,
     List<String> clusterMembers,
     String logFormat,
-    String jwksUri) {
+    String jwksUri,
+    Path clusterCredentials) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -105,7 +108,8 @@ public record AppConfig(
       "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
       "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
-      "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI");
+      "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI",
+      "CLUSTER_CREDENTIALS");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
@@ -195,7 +199,12 @@ public record AppConfig(
         r.port("CLUSTER_PORT"),
         r.members("CLUSTER_MEMBERS"),
         r.oneOf("LOG_FORMAT", Set.of("text", "json")),
-        r.optional("JWKS_URI") == null ? null : r.url("JWKS_URI"));
+        r.optional("JWKS_URI") == null ? null : r.url("JWKS_URI"),
+        r.optional("CLUSTER_CREDENTIALS") == null ? null : Path.of(r.optional("CLUSTER_CREDENTIALS")));
+    if (cfg.cluster && cfg.clusterCredentials == null) {
+      throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
+          + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");
+    }
     if (cfg.roles.equals("resource") && !cfg.cluster && cfg.jwksUri == null) {
       throw new ConfigException("ROLES=resource needs CLUSTER=true (keys and revocations over the clustered"
           + " event bus) or JWKS_URI (keys over HTTP from the auth server).");

@@ -1,6 +1,7 @@
 package dev.jwtauth.resource;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.http.BearerChallenge;
@@ -73,7 +74,11 @@ public final class ResourceVerticle extends VerticleBase {
         clock, revoked, keySource, config.verifyCacheSize());
     var bus = vertx.eventBus();
     // Subscribe before loading, so a revocation published meanwhile is not missed.
-    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> verifier.update(msg.body()));
+    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> {
+      if (KeySetSeal.accepts(vertx, msg)) {
+        verifier.update(msg.body());
+      }
+    });
     var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
     vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds()));
 
