@@ -36,7 +36,8 @@ BUILD=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --long) MODE=long; DURATION=30; WARMUP=10; JIT_WARMUP=20; ROUNDS=1; COLD_CHUNKS=60 ;;
-    --smoke) MODE=smoke; DURATION=1; WARMUP=1; JIT_WARMUP=1; ROUNDS=1; COLD_CHUNKS=4; ALGS=RS256; TOKENS=500 ;;
+    --smoke) MODE=smoke; DURATION=1; WARMUP=1; JIT_WARMUP=1; ROUNDS=1; COLD_CHUNKS=4; ALGS=RS256; TOKENS=500
+      RESULTS="$BENCH/results/smoke" ;;  # a check, not a measurement: git-ignored, never committed
     --algs) ALGS="$2"; shift ;;
     --tokens) TOKENS="$2"; shift ;;
     --no-build) BUILD=0 ;;
@@ -474,7 +475,7 @@ python3 "$TOOLS/report.py" --raw "$RAW" --ceilings "$WORK/ceilings.json" \
   "threads=$THREADS" "git_commit=$GIT_COMMIT" "java=$JAVA_VERSION" "server_java_opts=$JAVA_OPTS_SERVER" \
   "load_average_start=$LOAD1" "machine_busy_before_pct=$BUSY_BEFORE" "load_average_end=$LOAD1_END" "tokens=$TOKENS" "stamp=$STAMP" \
   "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
-log "report: bench/results/$STAMP.md and .json"
+log "report: ${RESULTS#"$ROOT"/}/$STAMP.md and .json"
 
 BLOCKED=$(cat "$WORK"/server-*.log | grep -c 'has been blocked for' || true)
 if [[ $BLOCKED -gt 0 ]]; then

@@ -38,7 +38,7 @@ CREATE TABLE revocations (
 );
 CREATE INDEX revocations_expires_idx ON revocations (expires_at);
 
--- OAuth 2 clients for client_credentials, secrets stored as argon2id PHC strings.
+-- OAuth 2 clients for client_credentials, secrets stored as SHA-256 hashes (the secrets are random, not passwords).
 CREATE TABLE clients (
   client_id    text PRIMARY KEY,
   secret_hash  text NOT NULL,

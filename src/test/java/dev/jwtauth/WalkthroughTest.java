@@ -1,38 +1,29 @@
 package dev.jwtauth;
 
+import dev.jwtauth.testsupport.AuthClient;
+import dev.jwtauth.testsupport.AuthClient.Origin;
 import dev.jwtauth.testsupport.Jwts;
+import dev.jwtauth.testsupport.ServerExtension;
 import dev.jwtauth.testsupport.TestServer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
 @DisplayName("The README walk-through, step by step")
 class WalkthroughTest {
-  static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.create();
 
   @Test
   @DisplayName("admin logs in, creates a user; the user calls /api/me, is refused /api/admin/stats; JWKS and token decode")
   void walkthrough() {
+    AuthClient http = server.http();
     // 1. log in as admin
-    var adminLogin = server.login("admin", TestServer.ADMIN_PASSWORD);
+    var adminLogin = http.login("admin", TestServer.ADMIN_PASSWORD);
     assertThat(adminLogin.statusCode()).isEqualTo(200);
     assertThat(adminLogin.getHeader("Cache-Control")).isEqualTo("no-store");
     JsonObject adminTokens = adminLogin.bodyAsJsonObject();
@@ -43,19 +34,16 @@ class WalkthroughTest {
     String admin = adminTokens.getString("access_token");
 
     // 2. create a user
-    var created = server.client.post(server.authPort(), "127.0.0.1", "/admin/users")
-        .putHeader("Authorization", "Bearer " + admin)
-        .sendJsonObject(new JsonObject().put("username", "alice").put("password", "alice-password")
-            .put("roles", new JsonArray().add("user"))).await();
+    var created = http.createUser(admin, "alice", "alice-password", "user");
     assertThat(created.statusCode()).isEqualTo(201);
     assertThat(created.bodyAsJsonObject().getString("username")).isEqualTo("alice");
     assertThat(created.bodyAsJsonObject().getJsonArray("roles")).containsExactly("user");
 
     // 3. log in as the user
-    String alice = server.accessToken("alice", "alice-password");
+    String alice = http.accessToken("alice", "alice-password");
 
     // 4. call /api/me
-    var me = server.getResource("/api/me", alice);
+    var me = http.me(alice);
     assertThat(me.statusCode()).isEqualTo(200);
     JsonObject meBody = me.bodyAsJsonObject();
     assertThat(meBody.getString("username")).isEqualTo("alice");
@@ -64,14 +52,14 @@ class WalkthroughTest {
     assertThat(meBody.getLong("exp")).isNotNull();
 
     // 5. 403 on /api/admin/stats, 200 for the admin
-    var stats = server.getResource("/api/admin/stats", alice);
+    var stats = http.get(Origin.RESOURCE, "/api/admin/stats", alice);
     assertThat(stats.statusCode()).isEqualTo(403);
     assertThat(stats.getHeader("WWW-Authenticate")).contains("error=\"insufficient_scope\"");
     assertThat(stats.bodyAsJsonObject().getString("error")).isEqualTo("insufficient_scope");
-    assertThat(server.getResource("/api/admin/stats", admin).statusCode()).isEqualTo(200);
+    assertThat(http.get(Origin.RESOURCE, "/api/admin/stats", admin).statusCode()).isEqualTo(200);
 
     // 6. fetch the JWKS (and its 304)
-    var jwks = server.client.get(server.authPort(), "127.0.0.1", "/.well-known/jwks.json").send().await();
+    var jwks = http.jwks();
     assertThat(jwks.statusCode()).isEqualTo(200);
     assertThat(jwks.getHeader("Cache-Control")).isEqualTo("public, max-age=300");
     String etag = jwks.getHeader("ETag");
@@ -81,7 +69,7 @@ class WalkthroughTest {
     assertThat(key.getString("use")).isEqualTo("sig");
     assertThat(key.getString("alg")).isEqualTo("RS256");
     assertThat(key.containsKey("d")).isFalse();
-    var notModified = server.client.get(server.authPort(), "127.0.0.1", "/.well-known/jwks.json")
+    var notModified = http.request(GET, Origin.AUTH, "/.well-known/jwks.json")
         .putHeader("If-None-Match", etag).send().await();
     assertThat(notModified.statusCode()).isEqualTo(304);
 
@@ -102,7 +90,7 @@ class WalkthroughTest {
     assertThat(claims.fieldNames()).doesNotContain("password", "password_hash");
 
     // 8. discovery: the issuer is exactly the tokens' iss
-    var discovery = server.client.get(server.authPort(), "127.0.0.1", "/.well-known/openid-configuration").send().await();
+    var discovery = http.get(Origin.AUTH, "/.well-known/openid-configuration");
     assertThat(discovery.statusCode()).isEqualTo(200);
     assertThat(discovery.bodyAsJsonObject().getString("issuer")).isEqualTo(claims.getString("iss"));
     assertThat(discovery.bodyAsJsonObject().getString("jwks_uri")).isEqualTo("http://localhost:8080/.well-known/jwks.json");
@@ -112,7 +100,7 @@ class WalkthroughTest {
   @Test
   @DisplayName("/api/me without a token is 401 with a Bearer challenge")
   void noToken() {
-    var res = server.getResource("/api/me", null);
+    var res = server.http().me(null);
     assertThat(res.statusCode()).isEqualTo(401);
     assertThat(res.getHeader("WWW-Authenticate")).startsWith("Bearer");
     assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo("invalid_token");

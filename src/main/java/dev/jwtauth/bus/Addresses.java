@@ -34,9 +34,11 @@ public final class Addresses {
   public static final String REVOCATIONS_GET = "auth.revocations.get";
 
   /**
-   * Request {"sub","roles":[…],"username"?,"ttl"?,"client_id"?}; reply {"access_token","token_type","expires_in"}.
-   * Issues an access token for a trusted verticle's subject (a user id or a service name); ttl in seconds is
-   * capped at ACCESS_TOKEN_TTL. Fails 400 invalid_request on a bad body.
+   * Request {"client_id","client_secret","sub"?,"roles"?:[…],"scope"?,"username"?,"ttl"?}; reply
+   * {"access_token","token_type","expires_in","scope"?}. A registered client asks for a token for a subject (default:
+   * itself; never a user id) with at most its own roles and scopes (default: all of them), never admin; the token
+   * carries its client_id; ttl in seconds is capped at ACCESS_TOKEN_TTL. Fails 401 invalid_client, 400 invalid_scope
+   * (more than the client may have), 400 invalid_request (bad body).
    */
   public static final String TOKEN_ISSUE = "auth.token.issue";
 
@@ -63,7 +65,8 @@ public final class Addresses {
 
   /**
    * Local only (never clustered). Request {} ; reply {"kid","alg","pkcs8"}: the active private key for
-   * the issuer verticles of this process, base64 PKCS#8. Fails 503 while no key is loaded.
+   * the issuer verticles of this process, base64 PKCS#8. Never fails: the consumer registers only
+   * once the key ring is loaded, so before that a request fails with NO_HANDLERS (or times out).
    */
   public static final String SIGNING_KEY_GET = "auth.keys.signing";
 }

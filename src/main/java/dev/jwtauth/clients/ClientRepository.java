@@ -1,89 +1,119 @@
 package dev.jwtauth.clients;
 
+import dev.jwtauth.http.ApiError;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * OAuth 2 clients for {@code client_credentials}, introspection and revocation. Secrets are made by
- * the server (256 random bits), so a SHA-256 of them is as strong as a slow hash would be and keeps
- * client authentication cheap enough for high-rate issuance; only the hash is stored.
+ * The {@code clients} table: OAuth 2 clients for {@code client_credentials}, introspection,
+ * revocation and the event-bus token API. Secrets are made by the server (256 random bits), so a
+ * SHA-256 of them is as strong as a slow hash would be and keeps client authentication cheap
+ * enough for high-rate issuance; only the hash is stored. Entry point of the {@code clients}
+ * package; {@link ClientRules} says what a client may be.
  */
 public final class ClientRepository {
+  /** 409 for a taken client id. */
+  public static final ApiError EXISTS = new ApiError(409, "client_exists", "A client with this client_id already exists.");
+  /** 404 for an unknown client id. */
+  public static final ApiError NOT_FOUND = new ApiError(404, "not_found", "No such client.");
+
+  /** 401 for a client that is unknown, disabled or presented a wrong secret (one answer for all three). */
+  public static final ApiError INVALID_CLIENT = new ApiError(401, "invalid_client", "Client authentication failed.");
+
+  private static final String COLUMNS = "client_id, secret_hash, roles, scopes, disabled, created_at";
   private final Pool pool;
 
   public ClientRepository(Pool pool) {
     this.pool = pool;
   }
 
-  /**
-   * A registered client.
-   *
-   * @param clientId   its id
-   * @param secretHash {@code sha256$<base64>} of its secret
-   * @param roles      roles its tokens carry
-   * @param scopes     scopes it may ask for
-   * @param disabled   a disabled client cannot authenticate
-   */
-  public record Client(String clientId, String secretHash, List<String> roles, List<String> scopes, boolean disabled) {
-    static Client fromRow(Row row) {
-      return new Client(row.getString("client_id"), row.getString("secret_hash"),
-          Arrays.asList(row.getArrayOfStrings("roles")), Arrays.asList(row.getArrayOfStrings("scopes")),
-          row.getBoolean("disabled"));
-    }
-
-    /** Constant-time check of a presented secret. */
-    public boolean secretMatches(String secret) {
-      return !disabled && MessageDigest.isEqual(secretHash.getBytes(StandardCharsets.US_ASCII),
-          hashSecret(secret).getBytes(StandardCharsets.US_ASCII));
-    }
-  }
-
-  /** Raised when the client id is taken. */
-  public static final class ClientExists extends RuntimeException {
-    public ClientExists() {
-      super("client exists", null, false, false);
-    }
-  }
-
-  private static final String FIND =
-      "SELECT client_id, secret_hash, roles, scopes, disabled FROM clients WHERE client_id = $1";
+  private static final String FIND = "SELECT " + COLUMNS + " FROM clients WHERE client_id = $1";
 
   public Future<Optional<Client>> find(String clientId) {
     return pool.preparedQuery(FIND).execute(Tuple.of(clientId))
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(Client.fromRow(rows.iterator().next())));
   }
 
+  /** The client, or a failed future with {@link #NOT_FOUND}. */
+  public Future<Client> get(String clientId) {
+    return find(clientId).compose(c -> c.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(NOT_FOUND)));
+  }
+
+  /**
+   * The client when {@code secret} is its current secret and it is enabled, else a failed future with
+   * {@link #INVALID_CLIENT}.
+   */
+  public Future<Client> authenticate(String clientId, String secret) {
+    if (clientId == null || secret == null || clientId.isEmpty() || clientId.length() > 128 || secret.length() > 256) {
+      return Future.failedFuture(INVALID_CLIENT);
+    }
+    return find(clientId).compose(found -> found.isPresent() && found.get().secretMatches(secret)
+        ? Future.succeededFuture(found.get())
+        : Future.failedFuture(INVALID_CLIENT));
+  }
+
+  private static final String LIST = "SELECT " + COLUMNS + " FROM clients ORDER BY client_id";
+
+  /** Every client, by id. */
+  public Future<List<Client>> list() {
+    return pool.query(LIST).execute().map(rows -> {
+      List<Client> out = new ArrayList<>();
+      for (Row row : rows) {
+        out.add(Client.fromRow(row));
+      }
+      return out;
+    });
+  }
+
   private static final String INSERT =
       "INSERT INTO clients (client_id, secret_hash, roles, scopes) VALUES ($1, $2, $3, $4)";
 
-  /** Registers a client with a given secret (generated by the caller). */
+  /**
+   * Registers a client with a given secret (made by {@link ClientRules#newSecret}); the id, roles and
+   * scopes must have passed {@link ClientRules}. Fails with {@link #EXISTS} for a taken id.
+   */
   public Future<Void> create(String clientId, String secret, List<String> roles, List<String> scopes) {
     return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(clientId, hashSecret(secret), roles.toArray(new String[0]), scopes.toArray(new String[0])))
+        .execute(Tuple.of(clientId, ClientRules.hashSecret(secret), roles.toArray(new String[0]),
+            scopes.toArray(new String[0])))
         .<Void>mapEmpty()
         .recover(err -> err instanceof PgException pg && "23505".equals(pg.getSqlState())
-            ? Future.failedFuture(new ClientExists())
+            ? Future.failedFuture(EXISTS)
             : Future.failedFuture(err));
   }
 
-  /** {@code sha256$<base64>} of a secret. */
-  public static String hashSecret(String secret) {
-    try {
-      return "sha256$" + Base64.getEncoder().withoutPadding().encodeToString(
-          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+  private static final String SET_DISABLED =
+      "UPDATE clients SET disabled = $2, updated_at = now() WHERE client_id = $1";
+
+  /** Disables or enables a client; fails with {@link #NOT_FOUND}. */
+  public Future<Void> setDisabled(String clientId, boolean disabled) {
+    return changed(pool.preparedQuery(SET_DISABLED).execute(Tuple.of(clientId, disabled)).map(r -> r.rowCount()));
+  }
+
+  private static final String SET_SECRET =
+      "UPDATE clients SET secret_hash = $2, updated_at = now() WHERE client_id = $1";
+
+  /** Replaces a client's secret (the old one stops working at once); fails with {@link #NOT_FOUND}. */
+  public Future<Void> setSecret(String clientId, String secret) {
+    return changed(pool.preparedQuery(SET_SECRET).execute(Tuple.of(clientId, ClientRules.hashSecret(secret)))
+        .map(r -> r.rowCount()));
+  }
+
+  private static final String DELETE = "DELETE FROM clients WHERE client_id = $1";
+
+  /** Deletes a client; fails with {@link #NOT_FOUND}. */
+  public Future<Void> delete(String clientId) {
+    return changed(pool.preparedQuery(DELETE).execute(Tuple.of(clientId)).map(r -> r.rowCount()));
+  }
+
+  private static Future<Void> changed(Future<Integer> rows) {
+    return rows.compose(n -> n == 0 ? Future.failedFuture(NOT_FOUND) : Future.succeededFuture());
   }
 }

@@ -39,7 +39,7 @@ import java.util.Set;
  * @param hashWorkers       threads hashing passwords (0 = number of cores)
  * @param verticleInstances instances of each HTTP verticle (0 = number of cores)
  * @param maxBodyBytes      request body limit; larger bodies get 413
- * @param lockoutThreshold  consecutive failed logins that lock an account
+ * @param lockoutThreshold  failed logins of one (name, client address) pair that lock that pair
  * @param lockoutBase       first lock duration; doubles with each further failure
  * @param lockoutMax        longest lock
  * @param loginIpLimit      failed logins allowed per client address per minute
@@ -55,6 +55,12 @@ import java.util.Set;
  * @param logFormat         {@code text} or {@code json} (one JSON object a line)
  * @param jwksUri           for a resource-only process outside the cluster: the auth server's JWKS URL,
  *                          fetched over HTTP instead of the event bus (null: use the bus)
+ * @param trustedProxies    addresses and CIDR ranges of reverse proxies whose {@code X-Forwarded-For} is
+ *                          believed (empty: the header is never read)
+ * @param hashQueueMax      logins waiting for or running an argon2 hash in a process before further
+ *                          logins get 503 (0 = 64 per hash worker)
+ * @param lockoutAccountPerHour failed logins per hour for one account name over all addresses before its
+ *                          failing (name, address) pairs are slowed to that rate
  * @param clusterCredentials folder holding the cluster's credentials (made by {@code cluster credentials DIR});
  *                          required with {@code CLUSTER=true}, null otherwise
  */
@@ -99,6 +105,9 @@ public record AppConfig(
     List<String> clusterMembers,
     String logFormat,
     String jwksUri,
+    List<String> trustedProxies,
+    int hashQueueMax,
+    int lockoutAccountPerHour,
     Path clusterCredentials) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
@@ -109,6 +118,7 @@ public record AppConfig(
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
       "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
       "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI",
+      "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR",
       "CLUSTER_CREDENTIALS");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
@@ -145,6 +155,11 @@ public record AppConfig(
   /** Threads for argon2id, resolved against the cores of this machine. */
   public int effectiveHashWorkers() {
     return hashWorkers > 0 ? hashWorkers : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Logins that may wait for or run a hash at once in this process, before 503. */
+  public int effectiveHashQueueMax() {
+    return hashQueueMax > 0 ? hashQueueMax : 64 * effectiveHashWorkers();
   }
 
   /** Instances of each HTTP verticle, resolved against the cores of this machine. */
@@ -200,6 +215,9 @@ public record AppConfig(
         r.members("CLUSTER_MEMBERS"),
         r.oneOf("LOG_FORMAT", Set.of("text", "json")),
         r.optional("JWKS_URI") == null ? null : r.url("JWKS_URI"),
+        r.proxies("TRUSTED_PROXIES"),
+        r.integer("HASH_QUEUE_MAX", 0, 1_000_000),
+        r.integer("LOCKOUT_ACCOUNT_PER_HOUR", 1, 1_000_000),
         r.optional("CLUSTER_CREDENTIALS") == null ? null : Path.of(r.optional("CLUSTER_CREDENTIALS")));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
@@ -225,8 +243,10 @@ public record AppConfig(
       throw new ConfigException("KEY_ROTATION_INTERVAL must be 0 (off) or longer than ACCESS_TOKEN_TTL ("
           + cfg.accessTokenTtl.toSeconds() + " s).");
     }
-    if (cfg.bootstrapAdminPassword != null && cfg.bootstrapAdminPassword.length() < 8) {
-      throw new ConfigException("BOOTSTRAP_ADMIN_PASSWORD must be at least 8 characters long.");
+    if (cfg.bootstrapAdminPassword != null) {
+      dev.jwtauth.users.PasswordPolicy.problem(cfg.bootstrapAdminPassword).ifPresent(problem -> {
+        throw new ConfigException("BOOTSTRAP_ADMIN_PASSWORD is refused: " + problem);
+      });
     }
     return cfg;
   }
@@ -339,6 +359,28 @@ public record AppConfig(
               + member + "' is not one.");
         }
         out.add(member);
+      }
+      return List.copyOf(out);
+    }
+
+    List<String> proxies(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return List.of();
+      }
+      List<String> out = new java.util.ArrayList<>();
+      for (String p : v.split(",")) {
+        String proxy = p.trim();
+        if (proxy.isEmpty()) {
+          continue;
+        }
+        try {
+          dev.jwtauth.http.ClientAddress.cidr(proxy);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(key + " must list IP addresses or CIDR ranges such as 10.0.0.0/8 or 2001:db8::/32,"
+              + " comma-separated; '" + proxy + "' is not one.");
+        }
+        out.add(proxy);
       }
       return List.copyOf(out);
     }

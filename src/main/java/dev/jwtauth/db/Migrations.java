@@ -23,7 +23,8 @@ import java.util.List;
 public final class Migrations {
   private static final Logger log = LoggerFactory.getLogger(Migrations.class);
   /** Every migration, in order; version n is the n-th entry. */
-  static final List<String> FILES = List.of("V1__init.sql", "V2__audit.sql");
+  static final List<String> FILES = List.of("V1__init.sql", "V2__audit.sql", "V3__clients.sql",
+      "V4__login_failures.sql");
   private static final long LOCK_KEY = 0x6a7761_7574_68L;
 
   private Migrations() {

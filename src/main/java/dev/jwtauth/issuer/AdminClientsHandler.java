@@ -1,77 +1,131 @@
 package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.ClientRepository;
+import dev.jwtauth.clients.ClientRules;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.JsonBodies;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.ops.Audit;
-import dev.jwtauth.tokens.AccessTokens;
-import io.vertx.core.Handler;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
- * {@code POST /admin/clients {"client_id","roles":[…],"scopes":[…]}} (role admin): registers an
- * OAuth 2 client and answers 201 with its generated {@code client_secret}, shown this once.
+ * The client administration of {@code /admin/clients} (role admin, checked before): register (the
+ * generated {@code client_secret} is shown once), list, read, disable and enable, delete, rotate the
+ * secret. Disabling or deleting a client revokes every token issued to it, on every member at once.
  */
-final class AdminClientsHandler implements Handler<RoutingContext> {
+final class AdminClientsHandler {
   private static final Logger log = LoggerFactory.getLogger(AdminClientsHandler.class);
-  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-  private static final Pattern NAME = Pattern.compile("[a-z0-9_:.-]{1,64}");
 
   private final ClientRepository clients;
+  private final TokenService tokens;
 
-  AdminClientsHandler(ClientRepository clients) {
+  AdminClientsHandler(ClientRepository clients, TokenService tokens) {
     this.clients = clients;
+    this.tokens = tokens;
   }
 
-  @Override
-  public void handle(RoutingContext ctx) {
+  void mount(Router router, BodyHandler body) {
+    router.post("/admin/clients").handler(body).handler(this::create);
+    router.get("/admin/clients").handler(this::list);
+    router.get("/admin/clients/:client_id").handler(this::get);
+    router.delete("/admin/clients/:client_id").handler(this::delete);
+    router.post("/admin/clients/:client_id/disable").handler(ctx -> setDisabled(ctx, true));
+    router.post("/admin/clients/:client_id/enable").handler(ctx -> setDisabled(ctx, false));
+    router.post("/admin/clients/:client_id/secret").handler(this::rotateSecret);
+  }
+
+  /** {@code POST /admin/clients {"client_id","roles":[…],"scopes":[…]}} → 201 with the secret. */
+  private void create(RoutingContext ctx) {
     JsonObject body = JsonBodies.object(ctx);
-    String clientId = JsonBodies.string(body, "client_id", 128);
-    if (!CLIENT_ID.matcher(clientId).matches()) {
-      throw ApiError.invalidRequest("client_id must be 1-128 letters, digits or . _ -.");
-    }
-    List<String> roles = names(body.getValue("roles"), "roles");
-    List<String> scopes = names(body.getValue("scopes"), "scopes");
-    String secret = AccessTokens.randomId(32);
+    String clientId = ClientRules.clientId(body.getValue("client_id"));
+    List<String> roles = ClientRules.roles(list(body.getValue("roles"), "roles"));
+    List<String> scopes = ClientRules.scopes(list(body.getValue("scopes"), "scopes"));
+    String secret = ClientRules.newSecret();
     clients.create(clientId, secret, roles, scopes)
         .onSuccess(v -> {
           log.info("client created client_id={} roles={}", clientId, roles);
-          Audit.record(ctx.vertx(), Audit.event("client_created").put("client_id", clientId)
-              .put("details", new JsonObject().put("roles", new JsonArray(roles)).put("scopes", new JsonArray(scopes))
-                  .put("by", ctx.user().principal().getString("sub"))));
+          audit(ctx, "client_created", clientId, new JsonObject().put("roles", new JsonArray(roles))
+              .put("scopes", new JsonArray(scopes)));
           ctx.response().putHeader("Cache-Control", "no-store");
           Responses.json(ctx, 201, new JsonObject().put("client_id", clientId).put("client_secret", secret)
               .put("roles", new JsonArray(roles)).put("scopes", new JsonArray(scopes)));
         })
-        .onFailure(err -> ctx.fail(err instanceof ClientRepository.ClientExists
-            ? new ApiError(409, "client_exists", "A client with this client_id already exists.") : err));
+        .onFailure(ctx::fail);
   }
 
-  private static List<String> names(Object value, String field) {
-    List<String> out = new ArrayList<>();
+  private static List<?> list(Object value, String field) {
     if (value == null) {
-      return out;
+      return List.of();
     }
-    if (!(value instanceof JsonArray arr) || arr.size() > 32) {
-      throw ApiError.invalidRequest("The field '" + field + "' must be an array of at most 32 names.");
+    if (!(value instanceof JsonArray arr)) {
+      throw new ApiError(400, ClientRules.INVALID_METADATA, "The field '" + field + "' must be an array of names.");
     }
-    for (Object o : arr) {
-      if (!(o instanceof String s) || !NAME.matcher(s).matches()) {
-        throw ApiError.invalidRequest("Each of '" + field + "' must match [a-z0-9_:.-]{1,64}.");
-      }
-      if (!out.contains(s)) {
-        out.add(s);
-      }
-    }
-    return out;
+    return arr.getList();
+  }
+
+  /** {@code GET /admin/clients} → {@code {"clients":[…]}}, never a secret. */
+  private void list(RoutingContext ctx) {
+    clients.list()
+        .onSuccess(all -> Responses.json(ctx, 200, new JsonObject().put("clients",
+            new JsonArray(all.stream().map(c -> (Object) c.toJson()).toList()))))
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    clients.get(ctx.pathParam("client_id")).onSuccess(c -> Responses.json(ctx, 200, c.toJson())).onFailure(ctx::fail);
+  }
+
+  /** Disabled: it cannot authenticate, and every token issued to it so far is revoked. 204. */
+  private void setDisabled(RoutingContext ctx, boolean disabled) {
+    String clientId = ctx.pathParam("client_id");
+    clients.setDisabled(clientId, disabled)
+        .compose(v -> disabled ? tokens.revokeClient(clientId) : Future.succeededFuture())
+        .onSuccess(v -> {
+          log.info("client {} client_id={}", disabled ? "disabled" : "enabled", clientId);
+          audit(ctx, disabled ? "client_disabled" : "client_enabled", clientId, new JsonObject());
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** Deleted, its tokens revoked. 204. */
+  private void delete(RoutingContext ctx) {
+    String clientId = ctx.pathParam("client_id");
+    clients.delete(clientId)
+        .compose(v -> tokens.revokeClient(clientId))
+        .onSuccess(v -> {
+          log.info("client deleted client_id={}", clientId);
+          audit(ctx, "client_deleted", clientId, new JsonObject());
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** A new secret, shown once; the old one stops working at once (tokens already issued stay valid). */
+  private void rotateSecret(RoutingContext ctx) {
+    String clientId = ctx.pathParam("client_id");
+    String secret = ClientRules.newSecret();
+    clients.setSecret(clientId, secret)
+        .onSuccess(v -> {
+          log.info("client secret rotated client_id={}", clientId);
+          audit(ctx, "client_secret_rotated", clientId, new JsonObject());
+          ctx.response().putHeader("Cache-Control", "no-store");
+          Responses.json(ctx, 200, new JsonObject().put("client_id", clientId).put("client_secret", secret));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static void audit(RoutingContext ctx, String event, String clientId, JsonObject details) {
+    Audit.record(ctx.vertx(), Audit.event(event).put("client_id", clientId)
+        .put("details", details.put("by", ctx.user().principal().getString("sub"))));
   }
 }

@@ -30,8 +30,12 @@ final class AdminRoutes {
   private final ClientRepository clients;
   private final Pool pool;
 
-  AdminRoutes(Vertx vertx, UserRepository users, PasswordHasher hasher, ClientRepository clients, Pool pool) {
+  private final TokenService tokens;
+
+  AdminRoutes(Vertx vertx, UserRepository users, PasswordHasher hasher, ClientRepository clients, Pool pool,
+              TokenService tokens) {
     this.vertx = vertx;
+    this.tokens = tokens;
     this.users = users;
     this.hasher = hasher;
     this.clients = clients;
@@ -44,7 +48,7 @@ final class AdminRoutes {
     router.post("/admin/users").handler(body).handler(new AdminUsersHandler(users, hasher));
     router.post("/admin/users/:username/unlock").handler(this::unlock);
     router.get("/admin/audit").handler(this::audit);
-    router.post("/admin/clients").handler(body).handler(new AdminClientsHandler(clients));
+    new AdminClientsHandler(clients, tokens).mount(router, body);
     router.post("/admin/keys/rotate").handler(ctx -> vertx.eventBus()
         .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
         .onSuccess(reply -> Responses.json(ctx, 200, reply.body()))

@@ -4,7 +4,9 @@ import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.JsonBodies;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.ops.Audit;
+import dev.jwtauth.tokens.Names;
 import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
 import io.vertx.core.Handler;
@@ -14,16 +16,11 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** {@code POST /admin/users {"username","password","roles":[…]}} (role admin): creates a user, 201. */
 final class AdminUsersHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(AdminUsersHandler.class);
-  private static final Pattern ROLE = Pattern.compile("[a-z0-9_-]{1,64}");
-  static final int MIN_PASSWORD = 8;
-  private static final int MAX_ROLES = 32;
 
   private final UserRepository users;
   private final PasswordHasher hasher;
@@ -39,11 +36,11 @@ final class AdminUsersHandler implements Handler<RoutingContext> {
     String username = Usernames.normalise(JsonBodies.string(body, "username", LoginHandler.MAX_USERNAME))
         .orElseThrow(() -> ApiError.invalidRequest(
             "The username must be 1-64 letters, digits or . _ - @ (it is compared after NFKC and lower-casing)."));
-    String password = JsonBodies.string(body, "password", LoginHandler.MAX_PASSWORD);
-    if (password.length() < MIN_PASSWORD) {
-      throw ApiError.invalidRequest("The password must be at least " + MIN_PASSWORD + " characters long.");
-    }
-    List<String> roles = roles(body.getValue("roles"));
+    String password = JsonBodies.string(body, "password", PasswordPolicy.MAX_LENGTH);
+    PasswordPolicy.problem(password).ifPresent(problem -> {
+      throw ApiError.invalidRequest(problem);
+    });
+    List<String> roles = Names.ROLES.parse(body.getValue("roles"), "roles", "invalid_request");
     hasher.hash(password)
         .compose(hash -> users.create(username, hash, roles))
         .onSuccess(user -> {
@@ -58,24 +55,4 @@ final class AdminUsersHandler implements Handler<RoutingContext> {
             ? new ApiError(409, "user_exists", "A user with this username already exists.")
             : err));
   }
-
-  private static List<String> roles(Object value) {
-    if (value == null) {
-      return List.of();
-    }
-    if (!(value instanceof JsonArray arr) || arr.size() > MAX_ROLES) {
-      throw ApiError.invalidRequest("The field 'roles' must be an array of at most " + MAX_ROLES + " role names.");
-    }
-    List<String> roles = new ArrayList<>();
-    for (Object r : arr) {
-      if (!(r instanceof String s) || !ROLE.matcher(s).matches()) {
-        throw ApiError.invalidRequest("Each role must match [a-z0-9_-]{1,64}.");
-      }
-      if (!roles.contains(s)) {
-        roles.add(s);
-      }
-    }
-    return roles;
-  }
-
 }

@@ -7,24 +7,22 @@ import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
-import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.JwksDocument;
-import dev.jwtauth.ops.Audit;
 import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
-import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.users.LoginFailures;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -36,30 +34,26 @@ import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The auth origin: login and issuance, refresh rotation, logout and revocation, the OAuth 2
  * endpoints, the JWKS and discovery documents, administration, and the event-bus token API.
- * Deployed with one instance per core; each instance owns its signer and verifier, and shares the
- * database pool and the argon2 workers with the others. Also serves the OpenAPI document and the
+ * Deployed with one instance per core; each instance owns its signer and verifier and its routes;
+ * what the process has once (revocations, verified-token cache, hasher, limiter, audit store) comes
+ * from {@link ProcessServices}. Also serves the OpenAPI document and the
  * browser demo ({@code /demo}).
  */
 public final class IssuerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(IssuerVerticle.class);
   static final String REALM = "jwt-auth-server";
-  private static final long PRUNE_MILLIS = 10 * 60_000;
 
   private final AppConfig config;
   private final String pgUri;
   private final Clock clock;
-  private final AttemptLimiter perAddress;
-  private WorkerExecutor hashWorkers;
+  private final ProcessServices shared;
   private AccessTokens accessTokens;
   private TokenVerifier verifier;
-  private RevocationSet revoked;
   private JwksDocument jwks;
   private JsonObject discovery;
   private OpenApi openApi;
@@ -67,29 +61,26 @@ public final class IssuerVerticle extends VerticleBase {
   private Router router;
 
   /**
-   * @param perAddress failed-login counter per client address, shared by all instances of the process
+   * @param shared what the process has once: revocations, verified-token cache, hasher, limiter
    */
-  public IssuerVerticle(AppConfig config, String pgUri, Clock clock, AttemptLimiter perAddress) {
+  public IssuerVerticle(AppConfig config, String pgUri, Clock clock, ProcessServices shared) {
     this.config = config;
     this.pgUri = pgUri;
     this.clock = clock;
-    this.perAddress = perAddress;
+    this.shared = shared;
   }
 
   @Override
   public Future<?> start() {
     pool = Database.pool(vertx, pgUri, config);
-    hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, TimeUnit.SECONDS);
-    PasswordHasher hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
-        config.argon2Parallelism());
+    PasswordHasher hasher = shared.hasher();
     UserRepository users = new UserRepository(pool);
+    LoginFailures loginFailures = new LoginFailures(pool, shared.guards().policy());
     ClientRepository clients = new ClientRepository(pool);
     Revocations revocations = new Revocations(vertx, pool, clock);
     RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
-    revoked = RevocationSet.shared(vertx, clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
-    verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
-        clock, revoked, () -> KeysClient.jwks(vertx), config.verifyCacheSize());
+    verifier = shared.verifier(() -> KeysClient.jwks(vertx));
     TokenService tokens = new TokenService(vertx, accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
         config.clockLeeway(), clock);
     TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());
@@ -100,14 +91,14 @@ public final class IssuerVerticle extends VerticleBase {
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(users, hasher, tokens, perAddress, config, responses));
+    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, hasher, tokens, shared.guards(), responses));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
-    new AdminRoutes(vertx, users, hasher, clients, pool).mount(router, body, bearer);
+    new AdminRoutes(vertx, users, hasher, clients, pool, tokens).mount(router, body, bearer);
     router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
     router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
     router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
@@ -126,17 +117,8 @@ public final class IssuerVerticle extends VerticleBase {
     });
     var signingChanged = bus.<JsonObject>localConsumer(Addresses.SIGNING_KEY_CHANGED,
         msg -> useSigningKey(KeysClient.signingKey(msg.body())));
-    var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
-    var audit = bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body()));
-    vertx.setPeriodic(PRUNE_MILLIS, t -> {
-      revoked.prune(config.clockLeeway().toSeconds());
-      revocations.prune().compose(n -> refreshTokens.prune())
-          .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()));
-    });
-    return Future.all(List.of(keysChanged.completion(), signingChanged.completion(), revokedNow.completion(),
-            audit.completion()))
-        .compose(v -> revocations.active()).onSuccess(revoked::addAll)
-        .compose(v -> new TokenBusApi(tokens, verifier, revocations).register(bus))
+    return Future.all(keysChanged.completion(), signingChanged.completion())
+        .compose(v -> new TokenBusApi(tokens, verifier, revocations, clients).register(bus))
         .compose(v -> loadKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> vertx.createHttpServer(Servers.options(config))
@@ -188,11 +170,6 @@ public final class IssuerVerticle extends VerticleBase {
   /** The routes this instance serves, once started (the OpenAPI document is checked against them). */
   public Router router() {
     return router;
-  }
-
-  @Override
-  public Future<?> stop() {
-    return hashWorkers == null ? Future.succeededFuture() : hashWorkers.close();
   }
 
 }

@@ -1,11 +1,11 @@
 package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.ClientRepository;
-import dev.jwtauth.clients.ClientRepository.Client;
+import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.RefreshTokens;
-import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -14,7 +14,6 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -24,8 +23,7 @@ import java.util.List;
  * Errors follow RFC 6749 §5.2.
  */
 final class OAuth2Handlers {
-  private static final ApiError INVALID_CLIENT =
-      new ApiError(401, "invalid_client", "Client authentication failed.");
+  private static final ApiError INVALID_CLIENT = ClientRepository.INVALID_CLIENT;
 
   private final TokenService tokens;
   private final ClientRepository clients;
@@ -56,7 +54,7 @@ final class OAuth2Handlers {
       case "client_credentials" -> {
         String scope = single(form, "scope", false);
         authenticateClient(ctx, form, true).onSuccess(client -> {
-          List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Arrays.asList(scope.trim().split(" +"));
+          List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Names.splitScope(scope);
           if (!client.scopes().containsAll(asked)) {
             ctx.fail(new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for."));
             return;
@@ -90,13 +88,8 @@ final class OAuth2Handlers {
             ? verifier.verify(token)
                 .map(claims -> claims.copy().put("active", true).put("token_type", "Bearer"))
                 .otherwise(err -> new JsonObject().put("active", false))
-            : refreshTokens.activeRow(token).map(row -> row == null
-                ? new JsonObject().put("active", false)
-                : new JsonObject().put("active", true).put("token_type", "refresh_token")
-                    .put("sub", row.getUUID("user_id").toString())
-                    .put("username", row.getString("username"))
-                    .put("sid", SessionIds.of(row.getUUID("family_id")))
-                    .put("exp", row.getOffsetDateTime("expires_at").toEpochSecond())))
+            : refreshTokens.active(token).map(state -> state.map(RefreshTokens.Active::toIntrospection)
+                .orElseGet(() -> new JsonObject().put("active", false))))
         .onSuccess(body -> Responses.tokenJson(ctx, body))
         .onFailure(ctx::fail);
   }
@@ -133,12 +126,7 @@ final class OAuth2Handlers {
     } else {
       return required ? Future.failedFuture(INVALID_CLIENT) : Future.succeededFuture(null);
     }
-    if (id == null || id.isEmpty() || id.length() > 128 || secret.length() > 256) {
-      return Future.failedFuture(INVALID_CLIENT);
-    }
-    return clients.find(id).compose(found -> found.isPresent() && found.get().secretMatches(secret)
-        ? Future.succeededFuture(found.get())
-        : Future.failedFuture(INVALID_CLIENT));
+    return clients.authenticate(id, secret);
   }
 
   private static boolean looksLikeJwt(String token) {

@@ -1,14 +1,16 @@
 package dev.jwtauth.issuer;
 
-import dev.jwtauth.clients.ClientRepository.Client;
+import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Vertx;
 import dev.jwtauth.tokens.AccessTokens;
+import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.SessionIds;
+import dev.jwtauth.tokens.TokenResponse;
 import dev.jwtauth.users.User;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -91,12 +93,7 @@ final class TokenService {
 
   private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken) {
     AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, accessTtl);
-    return new JsonObject()
-        .put("access_token", at.token())
-        .put("token_type", "Bearer")
-        .put("expires_in", at.expiresIn())
-        .put("refresh_token", refreshToken)
-        .put("refresh_expires_in", refresh.ttl().toSeconds());
+    return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), List.of()).toJson();
   }
 
   /** Ends the session of the presented access token (and of a refresh token of the same user). */
@@ -138,22 +135,29 @@ final class TokenService {
 
   /** An access token for a registered client (RFC 6749 §4.4): no refresh token. */
   JsonObject issueForClient(Client client, List<String> scopes) {
-    AccessTokens.Issued at = access.issue(client.clientId(), null, client.roles(), null, client.clientId(), accessTtl);
+    // a client registered before admin was refused to clients keeps its row, never the role
+    List<String> roles = client.roles().stream().filter(r -> !r.equals(Names.ADMIN)).toList();
+    AccessTokens.Issued at = access.issue(client.clientId(), null, roles, null, client.clientId(), scopes, accessTtl);
     metrics.issued("client_credentials");
-    JsonObject res = new JsonObject()
-        .put("access_token", at.token())
-        .put("token_type", "Bearer")
-        .put("expires_in", at.expiresIn());
-    if (!scopes.isEmpty()) {
-      res.put("scope", String.join(" ", scopes));
-    }
-    return res;
+    return TokenResponse.of(at, scopes).toJson();
   }
 
-  /** An access token for a trusted verticle's subject, over the event bus. */
-  AccessTokens.Issued issueForService(String subject, String username, List<String> roles, Duration ttl, String clientId) {
+  /**
+   * An access token asked for over the event bus by an authenticated client, for a subject of its
+   * choosing (never a user's id) with at most its roles and scopes (checked by the caller).
+   */
+  AccessTokens.Issued issueForService(Client client, String subject, String username, List<String> roles,
+                                      List<String> scopes, Duration ttl) {
     metrics.issued("event_bus");
-    return access.issue(subject, username, roles, null, clientId, ttl);
+    return access.issue(subject, username, roles, null, client.clientId(), scopes, ttl);
+  }
+
+  /**
+   * Revokes every token issued to a client up to now (it was disabled or deleted): by the
+   * {@code client_id} claim, until the last of them has expired.
+   */
+  Future<Void> revokeClient(String clientId) {
+    return revocations.revokeIssuedBefore("client", clientId, clock.millis() / 1000 + sessionRevocationSpan.toSeconds());
   }
 
   private static UUID parseUuid(String s) {

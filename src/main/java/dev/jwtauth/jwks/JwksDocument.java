@@ -5,8 +5,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 
@@ -26,10 +24,6 @@ public final class JwksDocument {
     this.cacheControl = "public, max-age=" + maxAge.toSeconds();
   }
 
-  public String etag() {
-    return etag;
-  }
-
   public void serve(RoutingContext ctx) {
     var res = ctx.response()
         .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl)
@@ -43,11 +37,6 @@ public final class JwksDocument {
   }
 
   private static String sha256(byte[] data) {
-    try {
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(data))
-          .substring(0, 22);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(dev.jwtauth.tokens.Digests.sha256(data)).substring(0, 22);
   }
 }

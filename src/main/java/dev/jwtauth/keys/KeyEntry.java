@@ -10,7 +10,7 @@ import java.security.PublicKey;
  * time in epoch seconds, base 36: kids order by creation and stay short (the kid travels in every
  * token). Its files are named {@code <alg>-<kid>}, so the algorithm is known before the key is read.
  *
- * @param kid        key id, also the file name stem in {@code keys/}
+ * @param kid        key id; the file name stem in {@code keys/} is {@code <alg>-<kid>} ({@link #fileStem()})
  * @param alg        the JWS algorithm this key signs with
  * @param privateKey the private key (held by the auth side only)
  * @param publicKey  the public key, published in the JWKS

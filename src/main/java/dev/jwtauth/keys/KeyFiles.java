@@ -27,8 +27,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Reads and writes the key files of {@code keys/}: {@code <kid>.key.pem} (PKCS#8, mode 0600) and
- * {@code <kid>.pub.pem} (SubjectPublicKeyInfo). Blocking: run it on a worker thread.
+ * Reads and writes the key files of {@code keys/}: {@code <alg>-<kid>.key.pem} (PKCS#8, mode 0600) and
+ * {@code <alg>-<kid>.pub.pem} (SubjectPublicKeyInfo), e.g. {@code RS256-t4x1q2-9f3a.key.pem}; retired
+ * keys move to {@code retired/}. Blocking: run it on a worker thread.
  */
 public final class KeyFiles {
   private static final Logger log = LoggerFactory.getLogger(KeyFiles.class);

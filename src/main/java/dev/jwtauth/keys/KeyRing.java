@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The signing keys the server knows, oldest first (an immutable value). The newest one is active:
@@ -31,10 +30,6 @@ public final class KeyRing {
 
   public List<KeyEntry> all() {
     return keys;
-  }
-
-  public Optional<KeyEntry> byKid(String kid) {
-    return keys.stream().filter(k -> k.kid().equals(kid)).findFirst();
   }
 
   /** This ring plus a new key, which becomes active. */

@@ -7,11 +7,11 @@ import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.db.EmbeddedDatabase;
 import dev.jwtauth.db.Migrations;
-import dev.jwtauth.http.AttemptLimiter;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.jwks.JwksVerticle;
 import dev.jwtauth.ops.Metrics;
+import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.resource.ResourceVerticle;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -81,16 +80,20 @@ public final class App implements AutoCloseable {
         embedded = EmbeddedDatabase.start(cfg.dataDir(), cfg.embeddedPgPort(), durableDatabase);
         uri = embedded.uri();
       }
+      Pool pool = null;
       if (cfg.runsAuth()) {
         prepareDatabase(vertx, cfg, uri);
+        pool = Database.pool(vertx, uri, cfg);
+      }
+      ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool).await();
+      if (cfg.runsAuth()) {
         vertx.deployVerticle(() -> new JwksVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;
-        AttemptLimiter perAddress = new AttemptLimiter(cfg.loginIpLimit(), Duration.ofMinutes(1));
-        vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, perAddress)),
+        vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, shared)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
       if (cfg.runsResource()) {
-        vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock)),
+        vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock, shared)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
       log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, database {})",

@@ -1,7 +1,11 @@
 package dev.jwtauth.launcher;
 
 import dev.jwtauth.bus.ClusterCredentials;
+import dev.jwtauth.clients.Client;
 import dev.jwtauth.clients.ClientRepository;
+import dev.jwtauth.clients.ClientRules;
+import dev.jwtauth.http.ApiError;
+import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
@@ -12,7 +16,9 @@ import dev.jwtauth.keys.KeyFiles;
 import dev.jwtauth.keys.KeyRing;
 import dev.jwtauth.keys.SigningAlgorithm;
 import dev.jwtauth.tokens.AccessTokens;
+import dev.jwtauth.tokens.Names;
 import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
 import io.vertx.core.Vertx;
@@ -30,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.regex.Pattern;
 
 /**
  * The command line in the same jar: {@code user add|disable|unlock}, {@code keys rotate|list},
@@ -46,8 +51,10 @@ final class Cli {
       "       java -jar jwt-auth-server.jar keys rotate",
       "       java -jar jwt-auth-server.jar keys list",
       "       java -jar jwt-auth-server.jar client add <client_id> [--role <role>]... [--scope <scope>]...",
+      "       java -jar jwt-auth-server.jar client list",
+      "       java -jar jwt-auth-server.jar client disable|enable|delete <client_id>",
+      "       java -jar jwt-auth-server.jar client rotate-secret <client_id>",
       "       java -jar jwt-auth-server.jar cluster credentials <dir>   (a new cluster's credentials; give every member a copy)");
-  private static final Pattern ROLE = Pattern.compile("[a-z0-9_-]{1,64}");
 
   private final AppConfig config;
   private final PrintStream out;
@@ -71,8 +78,13 @@ final class Cli {
       case "keys rotate" -> keysRotate();
       case "user add" -> withDatabase(rest, 1, this::userAdd);
       case "user disable" -> withDatabase(rest, 1, (pool, a) -> userSet(pool, a, "disabled = true"));
-      case "user unlock" -> withDatabase(rest, 1, (pool, a) -> userSet(pool, a, "failed_logins = 0, locked_until = NULL"));
+      case "user unlock" -> withDatabase(rest, 1, this::userUnlock);
       case "client add" -> withDatabase(rest, 1, this::clientAdd);
+      case "client list" -> withDatabase(List.of("-"), 1, (pool, a) -> clientList(pool));
+      case "client disable" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "disabled"));
+      case "client enable" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "enabled"));
+      case "client delete" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "deleted"));
+      case "client rotate-secret" -> withDatabase(rest, 1, this::clientRotateSecret);
       case "cluster credentials" -> clusterCredentials(rest, out);
       default -> usage("unknown command '" + String.join(" ", args) + "'");
     };
@@ -178,12 +190,18 @@ final class Cli {
       return usage("the username must be 1-64 letters, digits or . _ - @");
     }
     List<String> roles = options(args, "--role");
-    if (roles == null || !roles.stream().allMatch(r -> ROLE.matcher(r).matches())) {
-      return usage("each --role must match [a-z0-9_-]{1,64}");
+    if (roles == null) {
+      return usage("--role takes a value");
+    }
+    try {
+      roles = Names.ROLES.check(roles, "--role", "invalid_request");
+    } catch (ApiError e) {
+      return refused(e);
     }
     String password = readPassword();
-    if (password == null || password.length() < 8) {
-      System.err.println("jwt-auth-server: the password must be at least 8 characters long.");
+    var problem = PasswordPolicy.problem(password);
+    if (problem.isPresent()) {
+      System.err.println("jwt-auth-server: " + problem.get());
       return 2;
     }
     var workers = Vertx.vertx();
@@ -214,26 +232,94 @@ final class Cli {
     return 0;
   }
 
-  private int clientAdd(Pool pool, List<String> args) {
-    String clientId = args.get(0);
-    if (!clientId.matches("[A-Za-z0-9._-]{1,128}")) {
-      return usage("client_id must be 1-128 letters, digits or . _ -");
+  /** Forgets the name's failed logins from every address (as the admin API's unlock does). */
+  private int userUnlock(Pool pool, List<String> args) {
+    String username = Usernames.normalise(args.get(0)).orElse("");
+    if (!new UserRepository(pool).unlock(username).await()) {
+      System.err.println("jwt-auth-server: no user named '" + args.get(0) + "'.");
+      return 2;
     }
+    out.println("updated user " + username);
+    return 0;
+  }
+
+  private int clientAdd(Pool pool, List<String> args) {
     List<String> roles = options(args, "--role");
     List<String> scopes = options(args, "--scope");
     if (roles == null || scopes == null) {
       return usage("--role and --scope each take a value");
     }
-    String secret = AccessTokens.randomId(32);
+    String clientId;
+    try {
+      clientId = ClientRules.clientId(args.get(0));
+      roles = ClientRules.roles(roles);
+      scopes = ClientRules.scopes(scopes);
+    } catch (ApiError e) {
+      return refused(e);
+    }
+    String secret = ClientRules.newSecret();
     try {
       new ClientRepository(pool).create(clientId, secret, roles, scopes).await();
-    } catch (ClientRepository.ClientExists e) {
-      System.err.println("jwt-auth-server: a client named '" + clientId + "' already exists.");
-      return 2;
+    } catch (ApiError e) {
+      return refused(e);
     }
     out.println("client_id=" + clientId);
     out.println("client_secret=" + secret + "   (shown once; store it now)");
     return 0;
+  }
+
+  private int clientList(Pool pool) {
+    for (Client c : new ClientRepository(pool).list().await()) {
+      out.printf("%s  roles=%s  scopes=%s%s%n", c.clientId(), c.roles(), c.scopes(), c.disabled() ? "  DISABLED" : "");
+    }
+    return 0;
+  }
+
+  /**
+   * Disables, enables or deletes a client. Disabling and deleting also revoke the tokens issued to it
+   * so far: a running server stops accepting them at its next revocation resync.
+   */
+  private int clientChange(Pool pool, String clientId, String change) {
+    ClientRepository clients = new ClientRepository(pool);
+    try {
+      switch (change) {
+        case "disabled" -> clients.setDisabled(clientId, true).await();
+        case "enabled" -> clients.setDisabled(clientId, false).await();
+        default -> clients.delete(clientId).await();
+      }
+      if (!change.equals("enabled")) {
+        Clock clock = Clock.systemUTC();
+        Vertx local = Vertx.vertx();
+        try {
+          new Revocations(local, pool, clock).revokeIssuedBefore("client", clientId,
+              clock.millis() / 1000 + config.accessTokenTtl().plus(config.clockLeeway()).toSeconds()).await();
+        } finally {
+          local.close().await();
+        }
+      }
+    } catch (ApiError e) {
+      return refused(e);
+    }
+    out.println("client " + clientId + " " + change);
+    return 0;
+  }
+
+  private int clientRotateSecret(Pool pool, List<String> args) {
+    String secret = ClientRules.newSecret();
+    try {
+      new ClientRepository(pool).setSecret(args.get(0), secret).await();
+    } catch (ApiError e) {
+      return refused(e);
+    }
+    out.println("client_id=" + args.get(0));
+    out.println("client_secret=" + secret + "   (shown once; the old secret no longer works)");
+    return 0;
+  }
+
+  /** A refused command: its error code and sentence on stderr, exit 2. */
+  private static int refused(ApiError e) {
+    System.err.println("jwt-auth-server: " + e.code() + ": " + e.getMessage());
+    return 2;
   }
 
   /** Every value of {@code --name value} pairs after the positional argument, or null on a dangling flag. */

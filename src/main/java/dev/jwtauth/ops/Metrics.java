@@ -45,7 +45,7 @@ public final class Metrics implements Shareable {
     return registry;
   }
 
-  /** A login attempt: success, failure, locked, rate_limited. */
+  /** A login attempt: success, failure, locked (429), busy (503, hash queue full), error. */
   public void login(String outcome) {
     registry.counter("auth.logins", "outcome", outcome).increment();
   }

@@ -7,15 +7,15 @@ import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireRole;
+import dev.jwtauth.http.RequireScope;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,32 +34,39 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The resource origin: {@code /api/*} behind vertx-web's {@code JWTAuthHandler}, validating tokens
  * locally against the public keys received over the event bus, with no call back to the issuer
- * and no database. Until it holds a key it rejects every token.
+ * and no database. Until it holds a key it rejects every token. The revocation set and the
+ * verified-token cache are the process's ({@link ProcessServices}), shared by every instance.
  */
 public final class ResourceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ResourceVerticle.class);
   static final String REALM = "api";
+  /** The scope {@code GET /api/reports} requires. */
+  public static final String REPORTS_SCOPE = "reports:read";
   private static final AtomicLong SERVED = new AtomicLong();
 
   private final AppConfig config;
   private final Clock clock;
+  private final ProcessServices shared;
   private final long startedAt = System.currentTimeMillis();
   private TokenVerifier verifier;
   private RevocationSet revoked;
   private Supplier<Future<JsonObject>> keySource;
-  private HttpServer server;
   private OpenApi openApi;
   private Router router;
   private long retryTimer = -1;
 
-  public ResourceVerticle(AppConfig config, Clock clock) {
+  /**
+   * @param shared what the process has once: the revocation set (kept current for us) and the verified-token cache
+   */
+  public ResourceVerticle(AppConfig config, Clock clock, ProcessServices shared) {
     this.config = config;
     this.clock = clock;
+    this.shared = shared;
   }
 
   @Override
   public Future<?> start() {
-    revoked = RevocationSet.shared(vertx, clock);
+    revoked = shared.revoked();
     if (config.jwksUri() != null) {
       WebClient web = WebClient.create(vertx);
       keySource = () -> web.getAbs(config.jwksUri()).timeout(5_000).send().compose(res -> res.statusCode() == 200
@@ -70,17 +77,12 @@ public final class ResourceVerticle extends VerticleBase {
     } else {
       keySource = () -> KeysClient.jwks(vertx);
     }
-    verifier = new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
-        clock, revoked, keySource, config.verifyCacheSize());
-    var bus = vertx.eventBus();
-    // Subscribe before loading, so a revocation published meanwhile is not missed.
-    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> {
+    verifier = shared.verifier(keySource);
+    var keysChanged = vertx.eventBus().<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> {
       if (KeySetSeal.accepts(vertx, msg)) {
         verifier.update(msg.body());
       }
     });
-    var revokedNow = bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body()));
-    vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds()));
 
     router = Router.router(vertx);
     Servers.front(router, config);
@@ -88,14 +90,15 @@ public final class ResourceVerticle extends VerticleBase {
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.get("/api/me").handler(this::me);
     router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(this::stats);
+    // the README's example of a scope check: a client granted reports:read (client_credentials or the bus)
+    router.get("/api/reports").handler(RequireScope.of(REPORTS_SCOPE)).handler(this::reports);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     Servers.back(router, vertx, Map.of(
         "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet")));
 
-    return Future.all(keysChanged.completion(), revokedNow.completion())
+    return keysChanged.completion()
         .compose(v -> fetchKeys())
-        .compose(v -> config.jwksUri() == null ? fetchRevocations() : Future.<Void>succeededFuture())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> vertx.createHttpServer(Servers.options(config))
             .invalidRequestHandler(Responses.invalidRequests(vertx))
@@ -104,8 +107,7 @@ public final class ResourceVerticle extends VerticleBase {
         .recover(err -> Future.failedFuture(err instanceof BindException
             ? new ConfigException("RESOURCE_HTTP_PORT " + config.resourceHttpPort() + " is already in use on "
                 + config.httpHost() + "; stop the other process or choose another port.", err)
-            : err))
-        .onSuccess(s -> server = s);
+            : err));
   }
 
   /** Asks for the key set; while no JwksVerticle answers, keeps rejecting tokens and asks again. */
@@ -117,23 +119,6 @@ public final class ResourceVerticle extends VerticleBase {
           log.warn("no key set yet ({}); every token is rejected until one arrives", err.getMessage());
           retryTimer = vertx.setTimer(2_000, t -> fetchKeys());
           return Future.succeededFuture();
-        });
-  }
-
-  /**
-   * Loads the revocations in force. Until it succeeds the verticle serves nothing: a verifier that
-   * missed a revocation would accept a revoked token.
-   */
-  private Future<Void> fetchRevocations() {
-    return vertx.eventBus().<JsonObject>request(Addresses.REVOCATIONS_GET, new JsonObject(),
-            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(10_000))
-        .onSuccess(msg -> revoked.addAll(msg.body()))
-        .<Void>mapEmpty()
-        .recover(err -> {
-          log.warn("revocation list not available yet ({}); retrying", err.getMessage());
-          Promise<Void> retry = Promise.promise();
-          vertx.setTimer(1_000, t -> fetchRevocations().onComplete(retry));
-          return retry.future();
         });
   }
 
@@ -150,6 +135,13 @@ public final class ResourceVerticle extends VerticleBase {
       body.put("client_id", p.getString("client_id"));
     }
     Responses.json(ctx, 200, body);
+  }
+
+  private void reports(RoutingContext ctx) {
+    SERVED.incrementAndGet();
+    JsonObject p = TokenVerifier.claims(ctx.user());
+    Responses.json(ctx, 200, new JsonObject().put("reports", new JsonArray())
+        .put("for", p.getString("sub")).put("scope", p.getString("scope")));
   }
 
   private void stats(RoutingContext ctx) {

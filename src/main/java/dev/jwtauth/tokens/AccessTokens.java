@@ -66,6 +66,15 @@ public final class AccessTokens {
    */
   public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
                       Duration lifetime) {
+    return issue(subject, username, roles, sid, clientId, List.of(), lifetime);
+  }
+
+  /**
+   * Same, with the granted scopes, carried as RFC 9068's space-separated {@code scope} claim (left
+   * out when empty).
+   */
+  public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
+                      List<String> scopes, Duration lifetime) {
     if (signer == null) {
       throw new IllegalStateException("no signing key yet");
     }
@@ -88,6 +97,9 @@ public final class AccessTokens {
     }
     if (clientId != null) {
       claims.put("client_id", clientId);
+    }
+    if (!scopes.isEmpty()) {
+      claims.put("scope", String.join(" ", scopes));
     }
     String signingInput = encodedHeader + "." + B64URL.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
     try {

@@ -23,6 +23,8 @@ public final class RevocationSet implements Shareable {
 
   private final Map<String, Long> jtis = new ConcurrentHashMap<>();
   private final Map<String, Long> sids = new ConcurrentHashMap<>();
+  private final Map<String, Cutoff> clients = new ConcurrentHashMap<>();
+  private final Map<String, Cutoff> subjects = new ConcurrentHashMap<>();
   private final Clock clock;
 
   public RevocationSet(Clock clock) {
@@ -37,18 +39,37 @@ public final class RevocationSet implements Shareable {
     return existing != null ? existing : fresh;
   }
 
-  /** Adds one {@code {"kind","value","exp"}} entry. */
+  /**
+   * Tokens issued up to {@code before} (epoch s, their {@code iat}) are revoked; the entry is kept until {@code exp}.
+   */
+  private record Cutoff(long before, long exp) {
+    Cutoff max(Cutoff other) {
+      return new Cutoff(Math.max(before, other.before), Math.max(exp, other.exp));
+    }
+  }
+
+  /**
+   * Adds one {@code {"kind","value","exp"}} entry; kinds {@code client} and {@code sub} also carry
+   * {@code before}: the tokens of that client or subject issued up to then.
+   */
   public void add(JsonObject entry) {
     String kind = entry.getString("kind");
-    String value = entry.getString("value");
-    long exp = entry.getLong("exp", Long.MAX_VALUE);
-    if (value == null) {
+    Object value = entry.getValue("value");
+    Object expValue = entry.getValue("exp");
+    if (!(value instanceof String v) || !(expValue instanceof Number n)) {
       return;
     }
-    if ("jti".equals(kind)) {
-      jtis.merge(value, exp, Math::max);
-    } else if ("sid".equals(kind)) {
-      sids.merge(value, exp, Math::max);
+    long exp = n.longValue();
+    switch (kind == null ? "" : kind) {
+      case "jti" -> jtis.merge(v, exp, Math::max);
+      case "sid" -> sids.merge(v, exp, Math::max);
+      case "client", "sub" -> {
+        if (entry.getValue("before") instanceof Number before) {
+          (kind.equals("client") ? clients : subjects).merge(v, new Cutoff(before.longValue(), exp), Cutoff::max);
+        }
+      }
+      default -> {
+      }
     }
   }
 
@@ -62,11 +83,23 @@ public final class RevocationSet implements Shareable {
   public boolean isRevoked(JsonObject claims) {
     String jti = claims.getString("jti");
     String sid = claims.getString("sid");
-    return (jti != null && jtis.containsKey(jti)) || (sid != null && sids.containsKey(sid));
+    if ((jti != null && jtis.containsKey(jti)) || (sid != null && sids.containsKey(sid))) {
+      return true;
+    }
+    if (clients.isEmpty() && subjects.isEmpty()) {
+      return false;
+    }
+    long iat = claims.getValue("iat") instanceof Number n ? n.longValue() : Long.MIN_VALUE;
+    return issuedBefore(clients, claims.getValue("client_id"), iat) || issuedBefore(subjects, claims.getValue("sub"), iat);
+  }
+
+  private static boolean issuedBefore(Map<String, Cutoff> cutoffs, Object key, long iat) {
+    Cutoff c = key instanceof String k ? cutoffs.get(k) : null;
+    return c != null && iat <= c.before();
   }
 
   public int size() {
-    return jtis.size() + sids.size();
+    return jtis.size() + sids.size() + clients.size() + subjects.size();
   }
 
   /** Forgets entries whose tokens have all expired. */
@@ -74,5 +107,7 @@ public final class RevocationSet implements Shareable {
     long now = clock.millis() / 1000 - leewaySeconds;
     jtis.values().removeIf(exp -> exp < now);
     sids.values().removeIf(exp -> exp < now);
+    clients.values().removeIf(c -> c.exp() < now);
+    subjects.values().removeIf(c -> c.exp() < now);
   }
 }

@@ -32,37 +32,68 @@ public final class Revocations {
     this.clock = clock;
   }
 
+  // A token or session revoked twice is written and announced once (RETURNING nothing on a conflict).
   private static final String INSERT = "INSERT INTO revocations (kind, value, expires_at) VALUES ($1, $2, $3)"
-      + " ON CONFLICT (kind, value) DO UPDATE SET expires_at = greatest(revocations.expires_at, excluded.expires_at)";
+      + " ON CONFLICT (kind, value) DO NOTHING RETURNING kind";
+  // A cut-off moves forward on every call: tokens issued before the latest one are revoked.
+  private static final String INSERT_CUTOFF =
+      "INSERT INTO revocations (kind, value, expires_at, created_at) VALUES ($1, $2, $3, $4)"
+      + " ON CONFLICT (kind, value) DO UPDATE SET expires_at = greatest(revocations.expires_at, excluded.expires_at),"
+      + " created_at = greatest(revocations.created_at, excluded.created_at) RETURNING kind";
 
   /**
-   * Stores and announces a revocation.
+   * Stores and announces a revocation of one token or one session, once: revoking what is already
+   * revoked writes and publishes nothing.
    *
    * @param kind      {@code jti} or {@code sid}
    * @param value     the token id or session id
    * @param expiresAt epoch seconds after which no token concerned can be valid
    */
   public Future<Void> revoke(String kind, String value, long expiresAt) {
-    return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(kind, value, OffsetDateTime.ofInstant(Instant.ofEpochSecond(expiresAt), ZoneOffset.UTC)))
-        .onSuccess(v -> {
-          RevocationSet.shared(vertx, clock).add(entry(kind, value, expiresAt));
-          Metrics.of(vertx).revocation(kind);
-          Audit.record(vertx, Audit.event("token_revoked").put("details", entry(kind, value, expiresAt)));
-          vertx.eventBus().publish(Addresses.TOKEN_REVOKED, entry(kind, value, expiresAt));
-        })
-        .mapEmpty();
+    JsonObject entry = entry(kind, value, expiresAt);
+    return pool.preparedQuery(INSERT).execute(Tuple.of(kind, value, at(expiresAt)))
+        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture() : announced(entry));
   }
 
-  private static final String ACTIVE = "SELECT kind, value, expires_at FROM revocations WHERE expires_at > $1";
+  /**
+   * Revokes every token of a client ({@code kind} {@code client}, by the {@code client_id} claim) or
+   * of a subject ({@code sub}) issued up to now: tokens issued later are not affected.
+   *
+   * @param expiresAt epoch seconds after which no token concerned can be valid
+   */
+  public Future<Void> revokeIssuedBefore(String kind, String value, long expiresAt) {
+    long now = clock.millis() / 1000;
+    JsonObject entry = entry(kind, value, expiresAt).put("before", now);
+    return pool.preparedQuery(INSERT_CUTOFF).execute(Tuple.of(kind, value, at(expiresAt), at(now)))
+        .compose(rows -> announced(entry));
+  }
 
-  /** Every revocation still in force, as {@code {"revoked":[{"kind","value","exp"}…]}}. */
+  /** Adds to this process's set before answering, then tells every other member. */
+  private Future<Void> announced(JsonObject entry) {
+    RevocationSet.shared(vertx, clock).add(entry);
+    Metrics.of(vertx).revocation(entry.getString("kind"));
+    Audit.record(vertx, Audit.event("token_revoked").put("details", entry));
+    vertx.eventBus().publish(Addresses.TOKEN_REVOKED, entry);
+    return Future.succeededFuture();
+  }
+
+  private static OffsetDateTime at(long epochSeconds) {
+    return OffsetDateTime.ofInstant(Instant.ofEpochSecond(epochSeconds), ZoneOffset.UTC);
+  }
+
+  private static final String ACTIVE = "SELECT kind, value, expires_at, created_at FROM revocations WHERE expires_at > $1";
+
+  /** Every revocation still in force, as {@code {"revoked":[{"kind","value","exp","before"?}…]}}. */
   public Future<JsonObject> active() {
     return pool.preparedQuery(ACTIVE).execute(Tuple.of(OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC)))
         .map(rows -> {
           JsonArray list = new JsonArray();
           for (Row r : rows) {
-            list.add(entry(r.getString("kind"), r.getString("value"), r.getOffsetDateTime("expires_at").toEpochSecond()));
+            JsonObject e = entry(r.getString("kind"), r.getString("value"), r.getOffsetDateTime("expires_at").toEpochSecond());
+            if (!e.getString("kind").equals("jti") && !e.getString("kind").equals("sid")) {
+              e.put("before", r.getOffsetDateTime("created_at").toEpochSecond());
+            }
+            list.add(e);
           }
           return new JsonObject().put("revoked", list);
         });

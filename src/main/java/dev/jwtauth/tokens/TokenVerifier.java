@@ -39,7 +39,8 @@ import java.util.function.Supplier;
  * {@code nbf}) against an injectable clock. Implementing {@link JWTAuth} lets
  * vertx-web's {@code JWTAuthHandler} use it unchanged.
  *
- * <p>One instance per verticle instance: {@link #update} must run on that verticle's context.
+ * <p>One instance per verticle instance (vertx-auth-jwt locks one {@code Signature} per key): {@link #update}
+ * must run on that verticle's context. The cache of verified tokens is the process's, shared.
  */
 public final class TokenVerifier implements JWTAuth {
   /** Longer tokens are refused before any parsing. Ours are well under 1 KiB. */
@@ -70,6 +71,15 @@ public final class TokenVerifier implements JWTAuth {
    */
   public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock,
                        RevocationSet revoked, Supplier<Future<JsonObject>> keySource, int cacheSize) {
+    this(vertx, issuer, audience, leewaySeconds, clock, revoked, keySource, newCache(cacheSize, clock));
+  }
+
+  /**
+   * Same, with a cache of verified tokens shared by every verifier of the process (see
+   * {@link #newCache}), so a token verified on one event loop is a hit on all; null for none.
+   */
+  public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock,
+                       RevocationSet revoked, Supplier<Future<JsonObject>> keySource, Cache<String, JsonObject> verified) {
     this.vertx = vertx;
     this.issuer = issuer;
     this.audience = audience;
@@ -77,10 +87,17 @@ public final class TokenVerifier implements JWTAuth {
     this.clock = clock;
     this.revoked = revoked;
     this.keySource = keySource;
-    // Verified tokens, keyed by the whole token string: a hit skips only the signature and structure
-    // work, never the expiry and revocation checks, and an entry never outlives its token's exp.
-    this.verified = cacheSize <= 0 ? null : Caffeine.newBuilder()
-        .maximumSize(cacheSize)
+    this.verified = verified;
+  }
+
+  /**
+   * A cache of verified tokens, keyed by the whole token string: a hit skips only the signature and
+   * structure work, never the expiry and revocation checks, and an entry never outlives its token's
+   * exp. Thread-safe; null when {@code size} is 0.
+   */
+  public static Cache<String, JsonObject> newCache(int size, Clock clock) {
+    return size <= 0 ? null : Caffeine.newBuilder()
+        .maximumSize(size)
         .expireAfter(Expiry.<String, JsonObject>creating((token, claims) ->
             Duration.ofSeconds(Math.max(0, claims.getLong("exp") - clock.millis() / 1000))))
         .build();
@@ -148,7 +165,8 @@ public final class TokenVerifier implements JWTAuth {
 
   private Future<User> authenticate(TokenCredentials tc, boolean mayRefreshKeys) {
     String token = tc.getToken();
-    JsonObject hit = verified == null ? null : verified.getIfPresent(token);
+    // fail closed: a verifier holding no key accepts nothing, not even what another one verified
+    JsonObject hit = verified == null || delegate == null ? null : verified.getIfPresent(token);
     if (hit != null) {
       if (clock.millis() / 1000 - leewaySeconds < hit.getLong("exp") && !revoked.isRevoked(hit)) {
         return Future.succeededFuture(User.create(hit, new JsonObject().put("accessToken", hit)));

@@ -53,7 +53,10 @@ public final class PasswordHasher {
     return workers.executeBlocking(() -> verifyBlocking(target, password) && phc != null, false);
   }
 
-  /** Hashes on the calling thread: for the command line and start-up only. */
+  /**
+   * Hashes on the calling thread: the body of {@link #hash} (run on the worker pool), the dummy hash
+   * made by the constructor, and the bench kit's argon2 measurements. Never on an event loop.
+   */
   public String hashBlocking(String password) {
     byte[] salt = new byte[SALT_BYTES];
     random.nextBytes(salt);

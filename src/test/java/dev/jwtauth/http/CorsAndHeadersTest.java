@@ -1,22 +1,24 @@
 package dev.jwtauth.http;
 
+import dev.jwtauth.testsupport.AuthClient;
+import dev.jwtauth.testsupport.AuthClient.Origin;
+import dev.jwtauth.testsupport.ServerExtension;
 import dev.jwtauth.testsupport.TestServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -29,56 +31,46 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * without the setting), and the security headers: {@code X-Content-Type-Options: nosniff} on every
  * response, {@code Cache-Control: no-store} on every token response (RFC 6749 §5.1).
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("CORS for the configured origins only; nosniff on every response, no-store on token responses")
 class CorsAndHeadersTest {
   static final String ORIGIN = "https://app.example.com";
-  static TestServer cors;
-  static TestServer plain;
+  @RegisterExtension
+  static final ServerExtension cors = ServerExtension.withSettings(Map.of("CORS_ALLOWED_ORIGINS", ORIGIN));
+  @RegisterExtension
+  static final ServerExtension plain = ServerExtension.withSettings(Map.of("CORS_ALLOWED_ORIGINS", ""));
   static String userToken;
   static String plainUserToken;
 
   @BeforeAll
-  static void start() {
-    cors = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", ORIGIN));
-    plain = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", ""));
+  static void createUser() {
     cors.createUser("spa-user", "spa-user-password", "user");
-    userToken = cors.accessToken("spa-user", "spa-user-password");
+    userToken = cors.http().accessToken("spa-user", "spa-user-password");
   }
 
-  @AfterAll
-  static void stop() {
-    try {
-      cors.close();
-    } finally {
-      plain.close();
-    }
-  }
-
-  static HttpResponse<Buffer> preflight(TestServer server, int port, String path, String origin, String method,
+  static HttpResponse<Buffer> preflight(ServerExtension server, Origin origin, String path, String from, String method,
                                         String headers) {
-    return server.client.request(HttpMethod.OPTIONS, port, "127.0.0.1", path)
-        .putHeader("Origin", origin)
+    return server.http().request(HttpMethod.OPTIONS, origin, path)
+        .putHeader("Origin", from)
         .putHeader("Access-Control-Request-Method", method)
         .putHeader("Access-Control-Request-Headers", headers)
         .send().await();
   }
 
-  static HttpResponse<Buffer> loginPreflight(TestServer server, String origin) {
-    return preflight(server, server.authPort(), "/auth/login", origin, "POST", "content-type");
+  static HttpResponse<Buffer> loginPreflight(ServerExtension server, String origin) {
+    return preflight(server, Origin.AUTH, "/auth/login", origin, "POST", "content-type");
   }
 
-  static HttpResponse<Buffer> mePreflight(TestServer server, String origin) {
-    return preflight(server, server.resourcePort(), "/api/me", origin, "GET", "authorization");
+  static HttpResponse<Buffer> mePreflight(ServerExtension server, String origin) {
+    return preflight(server, Origin.RESOURCE, "/api/me", origin, "GET", "authorization");
   }
 
-  static HttpResponse<Buffer> loginFrom(TestServer server, String origin, String password) {
-    return server.client.post(server.authPort(), "127.0.0.1", "/auth/login").putHeader("Origin", origin)
+  static HttpResponse<Buffer> loginFrom(ServerExtension server, String origin, String password) {
+    return server.http().request(HttpMethod.POST, Origin.AUTH, "/auth/login").putHeader("Origin", origin)
         .sendJsonObject(new JsonObject().put("username", "admin").put("password", password)).await();
   }
 
-  static HttpResponse<Buffer> meFrom(TestServer server, String origin, String token) {
-    var req = server.client.get(server.resourcePort(), "127.0.0.1", "/api/me").putHeader("Origin", origin);
+  static HttpResponse<Buffer> meFrom(ServerExtension server, String origin, String token) {
+    var req = server.http().request(HttpMethod.GET, Origin.RESOURCE, "/api/me").putHeader("Origin", origin);
     if (token != null) {
       req.putHeader("Authorization", "Bearer " + token);
     }
@@ -150,7 +142,7 @@ class CorsAndHeadersTest {
       "https://app.example.com:8443", "null"})
   @DisplayName("An origin not in the list gets no Access-Control-Allow-Origin, on preflights or requests, on both ports")
   void otherOriginRefused(String origin) {
-    for (var res : java.util.List.of(loginPreflight(cors, origin), mePreflight(cors, origin),
+    for (var res : List.of(loginPreflight(cors, origin), mePreflight(cors, origin),
         loginFrom(cors, origin, TestServer.ADMIN_PASSWORD), meFrom(cors, origin, userToken))) {
       assertThat(res.statusCode()).as("status, body %s", res.bodyAsString()).isLessThan(500);
       assertThat(res.getHeader("Access-Control-Allow-Origin")).isNull();
@@ -161,7 +153,7 @@ class CorsAndHeadersTest {
   @Test
   @DisplayName("Without CORS_ALLOWED_ORIGINS there are no CORS headers at all, even for a preflight")
   void noSettingNoCors() {
-    String token = plain.accessToken("admin", TestServer.ADMIN_PASSWORD);
+    String token = plain.adminToken();
 
     assertNoCors(loginPreflight(plain, ORIGIN));
     assertNoCors(mePreflight(plain, ORIGIN));
@@ -174,41 +166,41 @@ class CorsAndHeadersTest {
   static Stream<Arguments> responses() {
     return Stream.of(
         arguments(Named.of("200 GET /health (auth)", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.client.get(plain.authPort(), "127.0.0.1", "/health").send().await()), 200),
+            plain.http().get(Origin.AUTH, "/health")), 200),
         arguments(Named.of("200 GET /health (resource)", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.client.get(plain.resourcePort(), "127.0.0.1", "/health").send().await()), 200),
+            plain.http().get(Origin.RESOURCE, "/health")), 200),
         arguments(Named.of("200 GET /.well-known/jwks.json", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.client.get(plain.authPort(), "127.0.0.1", "/.well-known/jwks.json").send().await()), 200),
+            plain.http().jwks()), 200),
         arguments(Named.of("200 GET /api/me", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.getResource("/api/me", plain.accessToken("admin", TestServer.ADMIN_PASSWORD))), 200),
+            plain.http().me(plain.adminToken())), 200),
         arguments(Named.of("200 POST /auth/login", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.login("admin", TestServer.ADMIN_PASSWORD)), 200),
+            plain.http().login("admin", TestServer.ADMIN_PASSWORD)), 200),
         arguments(Named.of("401 POST /auth/login, wrong password", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.login("admin", "not-the-password")), 401),
+            plain.http().login("admin", "not-the-password")), 401),
         arguments(Named.of("401 GET /api/me without a token", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.getResource("/api/me", null)), 401),
+            plain.http().me(null)), 401),
         arguments(Named.of("401 GET /api/me with a bad token", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.getResource("/api/me", "not.a.token")), 401),
+            plain.http().me("not.a.token")), 401),
         arguments(Named.of("403 GET /api/admin/stats as a user", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.getResource("/api/admin/stats", userTokenOnPlain())), 403),
+            plain.http().get(Origin.RESOURCE, "/api/admin/stats", userTokenOnPlain())), 403),
         arguments(Named.of("404 unknown path (auth)", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.client.get(plain.authPort(), "127.0.0.1", "/no/such/path").send().await()), 404),
+            plain.http().get(Origin.AUTH, "/no/such/path")), 404),
         arguments(Named.of("404 unknown path (resource)", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.client.get(plain.resourcePort(), "127.0.0.1", "/no/such/path").send().await()), 404),
+            plain.http().get(Origin.RESOURCE, "/no/such/path")), 404),
         arguments(Named.of("413 POST /auth/login, body over the limit", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.login("admin", "p".repeat(70 * 1024))), 413),
+            plain.http().login("admin", "p".repeat(70 * 1024))), 413),
         arguments(Named.of("415 POST /auth/login, text/plain", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.client.post(plain.authPort(), "127.0.0.1", "/auth/login").putHeader("Content-Type", "text/plain")
+            plain.http().request(HttpMethod.POST, Origin.AUTH, "/auth/login").putHeader("Content-Type", "text/plain")
                 .sendBuffer(Buffer.buffer("x")).await()), 415),
         arguments(Named.of("431 header fields over the limit", (Supplier<HttpResponse<Buffer>>) () ->
-            plain.client.get(plain.resourcePort(), "127.0.0.1", "/health").putHeader("X-Padding", "x".repeat(32 * 1024))
+            plain.http().request(HttpMethod.GET, Origin.RESOURCE, "/health").putHeader("X-Padding", "x".repeat(32 * 1024))
                 .send().await()), 431));
   }
 
   static String userTokenOnPlain() {
     if (plainUserToken == null) {
       plain.createUser("header-user", "header-user-password", "user");
-      plainUserToken = plain.accessToken("header-user", "header-user-password");
+      plainUserToken = plain.http().accessToken("header-user", "header-user-password");
     }
     return plainUserToken;
   }
@@ -226,20 +218,19 @@ class CorsAndHeadersTest {
   @Test
   @DisplayName("Token responses (login, refresh, client_credentials) carry Cache-Control: no-store")
   void tokenResponsesAreNotStored() {
-    var login = plain.login("admin", TestServer.ADMIN_PASSWORD);
+    AuthClient http = plain.http();
+    var login = http.login("admin", TestServer.ADMIN_PASSWORD);
     assertThat(login.statusCode()).isEqualTo(200);
     assertThat(login.getHeader("Cache-Control")).isEqualTo("no-store");
     assertThat(login.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
 
-    var refresh = plain.postJson("/auth/refresh", null,
-        new JsonObject().put("refresh_token", login.bodyAsJsonObject().getString("refresh_token")));
+    var refresh = http.refresh(login.bodyAsJsonObject().getString("refresh_token"));
     assertThat(refresh.statusCode()).isEqualTo(200);
     assertThat(refresh.getHeader("Cache-Control")).isEqualTo("no-store");
     assertThat(refresh.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
 
-    String secret = plain.createClient("header-client", java.util.List.of("reports"), java.util.List.of());
-    var client = plain.postForm("/oauth2/token", null,
-        Map.of("grant_type", "client_credentials", "client_id", "header-client", "client_secret", secret));
+    String secret = plain.server().createClient("header-client", List.of("reports"), List.of());
+    var client = http.token(Map.of("grant_type", "client_credentials", "client_id", "header-client", "client_secret", secret));
     assertThat(client.statusCode()).as("body %s", client.bodyAsString()).isEqualTo(200);
     assertThat(client.getHeader("Cache-Control")).isEqualTo("no-store");
     assertThat(client.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");

@@ -1,10 +1,9 @@
 package dev.jwtauth.http;
 
 import dev.jwtauth.testsupport.TestServer;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.File;
 import java.io.IOException;
@@ -25,7 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * writes {@code target/demo-screenshot.png}. Skipped when node, {@code /usr/bin/chromium} or
  * {@code node_modules/playwright-core} is missing ({@code .ci/run} installs them where it can).
  */
-@ExtendWith(VertxExtension.class)
+@Tag("slow")
 @DisplayName("Demo page in headless Chromium: login, decoded payload, /api/me, refresh, logout")
 class DemoPageBrowserTest {
   static final Path SCRIPT = Path.of("src", "test", "browser", "demo.mjs");

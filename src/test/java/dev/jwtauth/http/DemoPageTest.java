@@ -1,21 +1,22 @@
 package dev.jwtauth.http;
 
 import dev.jwtauth.config.ConfigLoader;
+import dev.jwtauth.testsupport.AuthClient;
+import dev.jwtauth.testsupport.SelfSignedCertificate;
+import dev.jwtauth.testsupport.ServerExtension;
 import dev.jwtauth.testsupport.TestServer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.Map;
 
+import static dev.jwtauth.testsupport.AuthClient.Origin.AUTH;
+import static dev.jwtauth.testsupport.AuthClient.Origin.RESOURCE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -24,24 +25,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code /demo/config.json} names the resource origin from the request's host; every other response
  * keeps the strict policy; the resource origin accepts the page's cross-origin calls.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("Demo page: HTML under its own CSP, config.json naming the resource origin, CORS for the page")
 class DemoPageTest {
   static final String STRICT_CSP = "default-src 'none'; frame-ancestors 'none'";
-  static TestServer server;
-  static String pageOrigin;
 
-  @BeforeAll
-  static void start() {
-    int authPort = TestServer.freePort();
-    int resourcePort = TestServer.freePort();
-    pageOrigin = "http://localhost:" + authPort;
-    server = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", pageOrigin), authPort, resourcePort);
+  /** The page's origin: the auth origin by name, the only CORS origin allowed. */
+  static String pageOrigin(int authPort) {
+    return "http://localhost:" + authPort;
   }
 
-  @AfterAll
-  static void stop() {
-    server.close();
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.withPorts(
+      ports -> Map.of("CORS_ALLOWED_ORIGINS", pageOrigin(ports.auth())));
+
+  static AuthClient http() {
+    return server.http();
+  }
+
+  static String pageOrigin() {
+    return pageOrigin(server.authPort());
   }
 
   static String resourceOrigin(String host) {
@@ -51,7 +53,7 @@ class DemoPageTest {
   @Test
   @DisplayName("GET /demo is the HTML page, with a CSP allowing 'self' script and style and connect-src 'self' plus the resource origin")
   void pageAndPolicy() {
-    var res = server.client.get(server.authPort(), "127.0.0.1", "/demo").send().await();
+    var res = http().get(AUTH, "/demo");
 
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(res.getHeader("Content-Type")).startsWith("text/html");
@@ -68,7 +70,7 @@ class DemoPageTest {
   @Test
   @DisplayName("The page has no inline script or style, which its CSP would block")
   void noInlineCode() {
-    String html = server.client.get(server.authPort(), "127.0.0.1", "/demo/").send().await().bodyAsString();
+    String html = http().get(AUTH, "/demo/").bodyAsString();
 
     assertThat(html).doesNotContainPattern("<script(?![^>]*\\bsrc=)[^>]*>").doesNotContain("<style", " style=", "onclick=");
   }
@@ -76,8 +78,8 @@ class DemoPageTest {
   @Test
   @DisplayName("The script and the style sheet are served with their types and the page's CSP")
   void assets() {
-    var js = server.client.get(server.authPort(), "127.0.0.1", "/demo/demo.js").send().await();
-    var css = server.client.get(server.authPort(), "127.0.0.1", "/demo/demo.css").send().await();
+    var js = http().get(AUTH, "/demo/demo.js");
+    var css = http().get(AUTH, "/demo/demo.css");
 
     assertThat(js.statusCode()).isEqualTo(200);
     assertThat(js.getHeader("Content-Type")).contains("javascript");
@@ -90,8 +92,8 @@ class DemoPageTest {
   @Test
   @DisplayName("GET /demo/config.json names the resource origin with the request's host name and RESOURCE_HTTP_PORT")
   void config() {
-    var res = server.client.get(server.authPort(), "127.0.0.1", "/demo/config.json").send().await();
-    var byName = server.client.get(server.authPort(), "127.0.0.1", "/demo/config.json")
+    var res = http().get(AUTH, "/demo/config.json");
+    var byName = http().request(HttpMethod.GET, AUTH, "/demo/config.json")
         .putHeader("Host", "localhost:" + server.authPort()).send().await();
 
     assertThat(res.statusCode()).isEqualTo(200);
@@ -109,7 +111,7 @@ class DemoPageTest {
   @Test
   @DisplayName("A Host that is not a plain host name is not echoed into the CSP or config.json")
   void oddHost() {
-    var res = server.client.get(server.authPort(), "127.0.0.1", "/demo/config.json")
+    var res = http().request(HttpMethod.GET, AUTH, "/demo/config.json")
         .putHeader("Host", "a_b\"c").send().await();
 
     assertThat(res.statusCode()).isLessThan(500);
@@ -121,12 +123,10 @@ class DemoPageTest {
   @Test
   @DisplayName("Every other response keeps the strict CSP")
   void strictElsewhere() {
-    assertThat(server.client.get(server.authPort(), "127.0.0.1", "/health").send().await()
-        .getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
-    assertThat(server.login("admin", TestServer.ADMIN_PASSWORD).getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
-    assertThat(server.getResource("/public/ping", null).getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
-    assertThat(server.client.get(server.authPort(), "127.0.0.1", "/nothing/here").send().await()
-        .getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+    assertThat(http().get(AUTH, "/health").getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+    assertThat(http().login("admin", TestServer.ADMIN_PASSWORD).getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+    assertThat(http().get(RESOURCE, "/public/ping").getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+    assertThat(http().get(AUTH, "/nothing/here").getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
   }
 
   @Test
@@ -138,32 +138,32 @@ class DemoPageTest {
   @Test
   @DisplayName("The resource origin lets the page's origin call /api/me with an Authorization header")
   void resourceAcceptsThePage() {
-    var preflight = server.client.request(HttpMethod.OPTIONS, server.resourcePort(), "127.0.0.1", "/api/me")
-        .putHeader("Origin", pageOrigin)
+    var preflight = http().request(HttpMethod.OPTIONS, RESOURCE, "/api/me")
+        .putHeader("Origin", pageOrigin())
         .putHeader("Access-Control-Request-Method", "GET")
         .putHeader("Access-Control-Request-Headers", "authorization").send().await();
     assertThat(preflight.statusCode()).isEqualTo(204);
-    assertThat(preflight.getHeader("Access-Control-Allow-Origin")).isEqualTo(pageOrigin);
+    assertThat(preflight.getHeader("Access-Control-Allow-Origin")).isEqualTo(pageOrigin());
     assertThat(preflight.getHeader("Access-Control-Allow-Headers")).containsIgnoringCase("authorization");
 
-    String token = server.accessToken("admin", TestServer.ADMIN_PASSWORD);
-    var me = server.client.get(server.resourcePort(), "127.0.0.1", "/api/me").putHeader("Origin", pageOrigin)
+    String token = server.adminToken();
+    var me = http().request(HttpMethod.GET, RESOURCE, "/api/me").putHeader("Origin", pageOrigin())
         .putHeader("Authorization", "Bearer " + token).send().await();
     assertThat(me.statusCode()).isEqualTo(200);
-    assertThat(me.getHeader("Access-Control-Allow-Origin")).isEqualTo(pageOrigin);
+    assertThat(me.getHeader("Access-Control-Allow-Origin")).isEqualTo(pageOrigin());
   }
 
   @Test
   @DisplayName("A same-origin POST (Origin equal to the server's own origin) passes even when that origin is not in the CORS list")
   void sameOriginIsNotCors() {
     String self = "http://127.0.0.1:" + server.authPort();
-    var login = server.client.post(server.authPort(), "127.0.0.1", "/auth/login").putHeader("Origin", self)
+    var login = http().request(HttpMethod.POST, AUTH, "/auth/login").putHeader("Origin", self)
         .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD)
             .put("refresh_cookie", true)).await();
     assertThat(login.statusCode()).as("body %s", login.bodyAsString()).isEqualTo(200);
     assertThat(login.getHeader("Access-Control-Allow-Origin")).isNull();
 
-    var foreign = server.client.post(server.authPort(), "127.0.0.1", "/auth/login")
+    var foreign = http().request(HttpMethod.POST, AUTH, "/auth/login")
         .putHeader("Origin", "http://127.0.0.1:" + server.resourcePort())
         .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD)).await();
     assertThat(foreign.statusCode()).isEqualTo(403);
@@ -173,11 +173,8 @@ class DemoPageTest {
   @Test
   @DisplayName("With TLS, config.json, the page's CSP and the OpenAPI servers name https origins")
   void httpsWithTls() throws Exception {
-    Path dir = TestServer.tempDir("demo-tls");
-    Path cert = dir.resolve("server.crt.pem");
-    Path key = dir.resolve("server.key.pem");
-    TlsTest.writeSelfSigned(cert, key);
-    try (TestServer tls = TestServer.start(Map.of("TLS_CERT_FILE", cert.toString(), "TLS_KEY_FILE", key.toString()))) {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("demo-tls");
+    try (TestServer tls = TestServer.start(cert.settings())) {
       WebClient https = WebClient.create(tls.app().vertx(),
           new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
       String resource = "https://127.0.0.1:" + tls.resourcePort();

@@ -8,14 +8,13 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import dev.jwtauth.keys.KeyEntry;
 import dev.jwtauth.keys.SigningAlgorithm;
+import dev.jwtauth.testsupport.AuthClient;
 import dev.jwtauth.testsupport.Jwts;
 import dev.jwtauth.testsupport.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
@@ -32,9 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Runs every flow that handles a secret (start-up with a bootstrap password, logins good and bad,
  * user and client creation, refresh and its reuse, logout, client_credentials, forged tokens)
  * while capturing every log event, this project's at DEBUG, and checks that no line holds a
- * password, a token, a client secret or the private key.
+ * password, a token, a client secret or the private key. The server starts inside the test (not
+ * from a {@code ServerExtension}) because its start-up must be captured too.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("No password, token, client secret or private key ever reaches the logs")
 class NoSecretsInLogsTest {
   static final String USER_PASSWORD = "user-secret-pw-7f3a9c";
@@ -96,51 +95,48 @@ class NoSecretsInLogsTest {
 
   /** Runs the flows, adding every token and secret the server hands out to {@code secrets}. */
   static void exercise(TestServer server, List<String> secrets) {
-    String admin = server.accessToken("admin", TestServer.ADMIN_PASSWORD);
+    AuthClient http = server.http();
+    String admin = http.accessToken("admin", TestServer.ADMIN_PASSWORD);
     secrets.add(admin);
 
     // user creation
     String name = "logged-" + UUID.randomUUID().toString().substring(0, 8);
-    var created = server.postJson("/admin/users", admin, new JsonObject().put("username", name)
-        .put("password", USER_PASSWORD).put("roles", new JsonArray().add("user")));
+    var created = http.createUser(admin, name, USER_PASSWORD, "user");
     assertThat(created.statusCode()).isEqualTo(201);
 
     // logins: good, wrong password, unknown user
-    JsonObject first = loginOk(server, name, secrets);
-    assertThat(server.login(name, WRONG_PASSWORD).statusCode()).isEqualTo(401);
-    assertThat(server.login("nobody-" + name, UNKNOWN_USER_PASSWORD).statusCode()).isEqualTo(401);
+    JsonObject first = loginOk(http, name, secrets);
+    assertThat(http.login(name, WRONG_PASSWORD).statusCode()).isEqualTo(401);
+    assertThat(http.login("nobody-" + name, UNKNOWN_USER_PASSWORD).statusCode()).isEqualTo(401);
 
     // refresh, then reuse of the consumed refresh token
-    var refreshed = server.postJson("/auth/refresh", null,
-        new JsonObject().put("refresh_token", first.getString("refresh_token")));
+    var refreshed = http.refresh(first.getString("refresh_token"));
     assertThat(refreshed.statusCode()).isEqualTo(200);
     addTokens(refreshed.bodyAsJsonObject(), secrets);
-    var reuse = server.postJson("/auth/refresh", null,
-        new JsonObject().put("refresh_token", first.getString("refresh_token")));
+    var reuse = http.refresh(first.getString("refresh_token"));
     assertThat(reuse.statusCode()).isEqualTo(401);
 
     // logout
-    JsonObject second = loginOk(server, name, secrets);
-    var logout = server.postJson("/auth/logout", second.getString("access_token"),
-        new JsonObject().put("refresh_token", second.getString("refresh_token")));
+    JsonObject second = loginOk(http, name, secrets);
+    var logout = http.logout(second.getString("access_token"), second.getString("refresh_token"));
     assertThat(logout.statusCode()).isEqualTo(204);
-    assertThat(server.getResource("/api/me", second.getString("access_token")).statusCode()).isEqualTo(401);
+    assertThat(http.me(second.getString("access_token")).statusCode()).isEqualTo(401);
 
     // client creation, client_credentials (good and bad secret), introspection and revocation
     String clientSecret = server.createClient("logged-client", List.of("reports"), List.of("reports:read"));
     secrets.add(clientSecret);
-    var clientToken = server.postForm("/oauth2/token", null, Map.of("grant_type", "client_credentials",
+    var clientToken = http.token(Map.of("grant_type", "client_credentials",
         "client_id", "logged-client", "client_secret", clientSecret));
     assertThat(clientToken.statusCode()).isEqualTo(200);
     String clientAccess = clientToken.bodyAsJsonObject().getString("access_token");
     secrets.add(clientAccess);
     String basic = "Basic " + Base64.getEncoder().encodeToString(("logged-client:" + clientSecret).getBytes());
     secrets.add(basic.substring("Basic ".length()));
-    assertThat(server.postForm("/oauth2/token", null, Map.of("grant_type", "client_credentials",
+    assertThat(http.token(Map.of("grant_type", "client_credentials",
         "client_id", "logged-client", "client_secret", WRONG_CLIENT_SECRET)).statusCode()).isEqualTo(401);
-    assertThat(server.postForm("/oauth2/introspect", basic, Map.of("token", clientAccess)).statusCode())
+    assertThat(http.postForm("/oauth2/introspect", basic, Map.of("token", clientAccess)).statusCode())
         .isEqualTo(200);
-    assertThat(server.postForm("/oauth2/revoke", basic, Map.of("token", clientAccess)).statusCode()).isEqualTo(200);
+    assertThat(http.postForm("/oauth2/revoke", basic, Map.of("token", clientAccess)).statusCode()).isEqualTo(200);
 
     // attacks: a tampered payload, alg none, a duplicate claim; on the resource and the auth origin
     KeyEntry key = server.keys().active();
@@ -159,14 +155,14 @@ class NoSecretsInLogsTest {
     secrets.add(valid);
     secrets.addAll(attacks);
     for (String attack : attacks) {
-      assertThat(server.getResource("/api/admin/stats", attack).statusCode()).isEqualTo(401);
-      assertThat(server.postJson("/auth/logout", attack, new JsonObject()).statusCode()).isEqualTo(401);
-      assertThat(server.postForm("/oauth2/introspect", basic, Map.of("token", attack)).statusCode()).isEqualTo(200);
+      assertThat(http.get(AuthClient.Origin.RESOURCE, "/api/admin/stats", attack).statusCode()).isEqualTo(401);
+      assertThat(http.post("/auth/logout", attack, new JsonObject()).statusCode()).isEqualTo(401);
+      assertThat(http.postForm("/oauth2/introspect", basic, Map.of("token", attack)).statusCode()).isEqualTo(200);
     }
   }
 
-  static JsonObject loginOk(TestServer server, String name, List<String> secrets) {
-    var res = server.login(name, USER_PASSWORD);
+  static JsonObject loginOk(AuthClient http, String name, List<String> secrets) {
+    var res = http.login(name, USER_PASSWORD);
     assertThat(res.statusCode()).isEqualTo(200);
     addTokens(res.bodyAsJsonObject(), secrets);
     return res.bodyAsJsonObject();

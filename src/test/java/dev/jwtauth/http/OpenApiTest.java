@@ -1,16 +1,15 @@
 package dev.jwtauth.http;
 
-import dev.jwtauth.testsupport.TestServer;
+import dev.jwtauth.testsupport.AuthClient.Origin;
+import dev.jwtauth.testsupport.ServerExtension;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,34 +29,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code /admin/*} guard, the {@code /demo/*} static files and failure-only handlers are not
  * operations). Both origins serve it, with their URLs in {@code servers}.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("OpenAPI document: valid 3.0, served by both origins, and exactly the routes of the running routers")
 class OpenApiTest {
   private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
   private static final Pattern PARAM = Pattern.compile(":([A-Za-z0-9_]+)");
-  static TestServer server;
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.create();
   static JsonObject fromAuth;
   static JsonObject fromResource;
   static String authUrl;
   static String resourceUrl;
 
   @BeforeAll
-  static void start() {
-    server = TestServer.start();
+  static void fetchDocuments() {
     authUrl = "http://127.0.0.1:" + server.authPort();
     resourceUrl = "http://127.0.0.1:" + server.resourcePort();
-    var a = server.client.get(server.authPort(), "127.0.0.1", OpenApi.PATH).send().await();
-    var r = server.client.get(server.resourcePort(), "127.0.0.1", OpenApi.PATH).send().await();
+    var a = server.http().get(Origin.AUTH, OpenApi.PATH);
+    var r = server.http().get(Origin.RESOURCE, OpenApi.PATH);
     assertThat(a.statusCode()).isEqualTo(200);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(a.getHeader("Content-Type")).isEqualTo("application/json");
     fromAuth = a.bodyAsJsonObject();
     fromResource = r.bodyAsJsonObject();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
   }
 
   /** "METHOD /path/{param}" of every operation whose servers (path item's, else the document's) include {@code origin}. */
@@ -157,13 +150,13 @@ class OpenApiTest {
       for (Object s : item.getJsonArray("servers")) {
         String url = ((JsonObject) s).getString("url");
         assertThat(url).as("server of %s", path).isIn(authUrl, resourceUrl);
-        int port = url.equals(authUrl) ? server.authPort() : server.resourcePort();
+        Origin origin = url.equals(authUrl) ? Origin.AUTH : Origin.RESOURCE;
         for (String method : item.fieldNames()) {
           if (!METHODS.contains(method)) {
             continue;
           }
           String concrete = path.replace("{username}", "nobody");
-          int status = server.client.request(HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), port, "127.0.0.1", concrete)
+          int status = server.http().request(HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), origin, concrete)
               .send().await().statusCode();
           if (status == 404 || status == 405) {
             missing.add(method + " " + url + path + " → " + status);

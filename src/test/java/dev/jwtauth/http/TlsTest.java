@@ -3,35 +3,23 @@ package dev.jwtauth.http;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.config.ConfigLoader;
+import dev.jwtauth.testsupport.AuthClient;
+import dev.jwtauth.testsupport.AuthClient.Origin;
+import dev.jwtauth.testsupport.SelfSignedCertificate;
+import dev.jwtauth.testsupport.ServerExtension;
 import dev.jwtauth.testsupport.TestServer;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
-import java.util.Date;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,45 +32,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(VertxExtension.class)
 @DisplayName("TLS: both origins serve HTTPS from the configured PEM files, with HSTS; bad TLS settings are named")
 class TlsTest {
-  static Path certFile;
-  static Path keyFile;
-  static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Path dir = TestServer.tempDir("tls");
-    certFile = dir.resolve("server.crt.pem");
-    keyFile = dir.resolve("server.key.pem");
-    writeSelfSigned(certFile, keyFile);
-    server = TestServer.start(Map.of("TLS_CERT_FILE", certFile.toString(), "TLS_KEY_FILE", keyFile.toString()));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
-
-  /** A self-signed RSA certificate for localhost and 127.0.0.1, and its key (PKCS #8), as PEM. */
-  static void writeSelfSigned(Path cert, Path key) throws Exception {
-    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
-    gen.initialize(2048);
-    KeyPair pair = gen.generateKeyPair();
-    X500Name name = new X500Name("CN=localhost");
-    Instant now = Instant.now();
-    var builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
-        Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(1))), name, pair.getPublic());
-    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-        new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-    byte[] der = builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate())).getEncoded();
-    Files.writeString(cert, pem("CERTIFICATE", der));
-    Files.writeString(key, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-  }
-
-  static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
-  }
+  static final SelfSignedCertificate cert = SelfSignedCertificate.create("tls");
+  static final Path certFile = cert.certFile();
+  static final Path keyFile = cert.keyFile();
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.withSettings(cert.settings());
+  @RegisterExtension
+  static final ServerExtension plain = ServerExtension.create();
 
   static WebClient https(Vertx vertx) {
     return WebClient.create(vertx, new WebClientOptions().setSsl(true).setVerifyHost(true)
@@ -92,20 +48,19 @@ class TlsTest {
   @Test
   @DisplayName("Login and /api/me work over HTTPS, and both origins send Strict-Transport-Security")
   void loginAndCallOverHttps(Vertx vertx) {
-    WebClient client = https(vertx);
+    AuthClient client = new AuthClient(https(vertx), server.authPort(), server.resourcePort());
 
-    var login = client.post(server.authPort(), "127.0.0.1", "/auth/login")
-        .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD)).await();
+    var login = client.login("admin", TestServer.ADMIN_PASSWORD);
     assertThat(login.statusCode()).as("body %s", login.bodyAsString()).isEqualTo(200);
     assertThat(login.getHeader("Strict-Transport-Security")).startsWith("max-age=");
     String token = login.bodyAsJsonObject().getString("access_token");
 
-    var me = client.get(server.resourcePort(), "127.0.0.1", "/api/me").bearerTokenAuthentication(token).send().await();
+    var me = client.me(token);
     assertThat(me.statusCode()).as("body %s", me.bodyAsString()).isEqualTo(200);
     assertThat(me.bodyAsJsonObject().getString("username")).isEqualTo("admin");
     assertThat(me.getHeader("Strict-Transport-Security")).startsWith("max-age=");
 
-    var denied = client.get(server.resourcePort(), "127.0.0.1", "/api/me").send().await();
+    var denied = client.me(null);
     assertThat(denied.statusCode()).isEqualTo(401);
     assertThat(denied.getHeader("Strict-Transport-Security")).startsWith("max-age=");
   }
@@ -114,7 +69,7 @@ class TlsTest {
   @DisplayName("Plain HTTP to a TLS port gets no answer, on either origin")
   void plainHttpFails() {
     for (int port : new int[] {server.authPort(), server.resourcePort()}) {
-      assertThatThrownBy(() -> server.client.get(port, "127.0.0.1", "/health").timeout(5_000).send().await())
+      assertThatThrownBy(() -> server.http().web().get(port, "127.0.0.1", "/health").timeout(5_000).send().await())
           .as("plain HTTP to port %d", port).isNotNull();
     }
   }
@@ -122,11 +77,9 @@ class TlsTest {
   @Test
   @DisplayName("Without TLS there is no Strict-Transport-Security (HSTS over plain HTTP is meaningless)")
   void noHstsWithoutTls() {
-    try (TestServer plain = TestServer.start()) {
-      var res = plain.client.get(plain.authPort(), "127.0.0.1", "/health").send().await();
-      assertThat(res.statusCode()).isEqualTo(200);
-      assertThat(res.getHeader("Strict-Transport-Security")).isNull();
-    }
+    var res = plain.http().get(Origin.AUTH, "/health");
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.getHeader("Strict-Transport-Security")).isNull();
   }
 
   @Test

@@ -25,10 +25,12 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DESIGN "Pinned details", lockout: consecutive failures lock an account for a doubling, capped
- * time (429 with Retry-After, even for the right password), an admin lifts a lock at once, and a
- * client address that fails too often gets 429 too. Every scenario runs its own server, so locks
- * and per-address counts never leak from one test into another.
+ * DESIGN "Pinned details", lockout: failures of a (username, client address) pair lock that pair
+ * for a doubling, capped time (429 with Retry-After, even for the right password), an admin lifts
+ * a lock at once, and a client address that fails too often gets 429 too. All requests here come
+ * from one address (127.0.0.1); {@link LockoutTest} covers other addresses, unknown names and
+ * parallel right passwords. Every scenario runs its own server, so locks and per-address counts
+ * never leak from one test into another.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("Brute force: account lockout with a doubling, capped wait, admin unlock, per-address limit")
@@ -271,12 +273,13 @@ class BruteForceTest {
   }
 
   @Test
-  @DisplayName("An account attacked for a long time (100000 failures so far) still answers 401, then 429 capped; never an error")
+  @DisplayName("A pair attacked for a long time (100000 failures so far) still answers 401, then 429 capped; never an error")
   void manyFailuresKeepTheWaitCapped(Vertx vertx) {
     try (TestServer server = serverWithVictim(SHORT_LOCKS)) {
       Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(server.config().pgUri())).using(vertx).build();
       try {
-        pool.query("UPDATE users SET failed_logins = 100000 WHERE username = '" + USER + "'").execute().await();
+        pool.query("INSERT INTO login_failures (name_key, address, failures, last_failure)"
+            + " VALUES (login_key('" + USER + "'), '127.0.0.1', 100000, now())").execute().await();
       } finally {
         pool.close().await();
       }

@@ -34,11 +34,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EventBusApiTest {
   static TestServer server;
   static EventBus bus;
+  static String secret;
 
   @BeforeAll
   static void start() {
     server = TestServer.start();
     bus = server.app().vertx().eventBus();
+    secret = server.createClient(SampleServiceVerticle.SUBJECT, List.of(SampleServiceVerticle.ROLE, "audit"),
+        List.of("reports:read", "reports:write"));
+  }
+
+  /** An issue request as the registered client report-service. */
+  private static JsonObject asClient() {
+    return new JsonObject().put("client_id", SampleServiceVerticle.SUBJECT).put("client_secret", secret);
   }
 
   @AfterAll
@@ -51,7 +59,7 @@ class EventBusApiTest {
   }
 
   private static String issue(String sub, String... roles) {
-    return request(Addresses.TOKEN_ISSUE, new JsonObject().put("sub", sub).put("roles", new JsonArray(List.of(roles))))
+    return request(Addresses.TOKEN_ISSUE, asClient().put("sub", sub).put("roles", new JsonArray(List.of(roles))))
         .getString("access_token");
   }
 
@@ -68,7 +76,7 @@ class EventBusApiTest {
   @Test
   @DisplayName("a verticle on the server's Vert.x gets a token over the bus and /api/me accepts it with its subject and roles")
   void sampleServiceCallsApiWithBusToken() {
-    var sample = new SampleServiceVerticle(server.resourcePort());
+    var sample = new SampleServiceVerticle(server.resourcePort(), SampleServiceVerticle.SUBJECT, secret);
     String deployment = server.app().vertx().deployVerticle(sample).await();
     try {
       SampleServiceVerticle.Answer me = sample.me().await();
@@ -84,7 +92,7 @@ class EventBusApiTest {
   @Test
   @DisplayName("auth.token.issue caps a requested ttl at ACCESS_TOKEN_TTL (900 s)")
   void issueCapsTtl() {
-    JsonObject reply = request(Addresses.TOKEN_ISSUE, new JsonObject().put("sub", "report-service")
+    JsonObject reply = request(Addresses.TOKEN_ISSUE, asClient().put("sub", "report-service")
         .put("roles", new JsonArray().add("reports")).put("ttl", 86_400));
 
     assertThat(reply.getString("token_type")).isEqualTo("Bearer");
@@ -96,7 +104,7 @@ class EventBusApiTest {
   @Test
   @DisplayName("auth.token.issue honours a ttl below the cap")
   void issueHonoursShorterTtl() {
-    JsonObject reply = request(Addresses.TOKEN_ISSUE, new JsonObject().put("sub", "report-service").put("ttl", 60));
+    JsonObject reply = request(Addresses.TOKEN_ISSUE, asClient().put("sub", "report-service").put("ttl", 60));
 
     assertThat(reply.getLong("expires_in")).isEqualTo(60L);
     JsonObject claims = Jwts.part(reply.getString("access_token"), 1);
@@ -105,9 +113,12 @@ class EventBusApiTest {
 
   static Stream<Arguments> badIssueBodies() {
     return Stream.of(
-        Arguments.of("no sub", new JsonObject().put("roles", new JsonArray().add("reports"))),
-        Arguments.of("roles not an array", new JsonObject().put("sub", "report-service").put("roles", "reports")),
-        Arguments.of("bad role name", new JsonObject().put("sub", "report-service").put("roles", new JsonArray().add("Admin!"))));
+        Arguments.of("sub not a string", asClient().put("sub", 42)),
+        Arguments.of("empty sub", asClient().put("sub", "")),
+        Arguments.of("roles not an array", asClient().put("sub", "report-service").put("roles", "reports")),
+        Arguments.of("bad role name", asClient().put("sub", "report-service").put("roles", new JsonArray().add("Admin!"))),
+        Arguments.of("ttl not a number", asClient().put("ttl", "60")),
+        Arguments.of("a user's id as sub", asClient().put("sub", "0b9f4b0e-3c57-4f51-9c1c-2f9d0f1b7a11")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -115,6 +126,78 @@ class EventBusApiTest {
   @DisplayName("auth.token.issue with a bad body fails 400 invalid_request")
   void issueRejectsBadBody(String what, JsonObject body) {
     assertFails(Addresses.TOKEN_ISSUE, body, 400, "invalid_request");
+  }
+
+  static Stream<Arguments> unauthenticatedIssues() {
+    return Stream.of(
+        Arguments.of("no client credentials, asking for admin", new JsonObject().put("sub", "x")
+            .put("roles", new JsonArray().add("admin"))),
+        Arguments.of("a client_id without its secret", new JsonObject().put("client_id", SampleServiceVerticle.SUBJECT)),
+        Arguments.of("a wrong secret", new JsonObject().put("client_id", SampleServiceVerticle.SUBJECT)
+            .put("client_secret", "not-the-secret")),
+        Arguments.of("an unknown client", new JsonObject().put("client_id", "nobody").put("client_secret", "x")),
+        Arguments.of("a secret that is not a string", new JsonObject().put("client_id", SampleServiceVerticle.SUBJECT)
+            .put("client_secret", 1)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unauthenticatedIssues")
+  @DisplayName("auth.token.issue without a registered client's valid credentials fails 401 invalid_client: no token")
+  void issueNeedsClientCredentials(String what, JsonObject body) {
+    assertFails(Addresses.TOKEN_ISSUE, body, 401, "invalid_client");
+  }
+
+  @Test
+  @DisplayName("auth.token.issue never issues the admin role, even to a valid client, and no more roles or scopes than the client's")
+  void issueGrantsAtMostTheClientsRolesAndScopes() {
+    assertFails(Addresses.TOKEN_ISSUE, asClient().put("roles", new JsonArray().add("admin")), 400, "invalid_scope");
+    assertFails(Addresses.TOKEN_ISSUE, asClient().put("roles", new JsonArray().add("reports").add("billing")), 400,
+        "invalid_scope");
+    assertFails(Addresses.TOKEN_ISSUE, asClient().put("scope", "reports:read admin:all"), 400, "invalid_scope");
+  }
+
+  @Test
+  @DisplayName("auth.token.issue by default grants the client's roles and scopes, with client_id and scope in the token")
+  void issueDefaultsToTheClientsGrant() {
+    JsonObject reply = request(Addresses.TOKEN_ISSUE, asClient());
+
+    JsonObject claims = Jwts.part(reply.getString("access_token"), 1);
+    assertThat(claims.getString("sub")).isEqualTo(SampleServiceVerticle.SUBJECT);
+    assertThat(claims.getString("client_id")).isEqualTo(SampleServiceVerticle.SUBJECT);
+    assertThat(claims.getJsonArray("roles")).containsExactly("reports", "audit");
+    assertThat(claims.getString("scope")).isEqualTo("reports:read reports:write");
+    assertThat(reply.getString("scope")).isEqualTo("reports:read reports:write");
+    var reports = server.getResource("/api/reports", reply.getString("access_token"));
+    assertThat(reports.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("auth.token.issue with a narrower scope: only that scope is in the token, and /api/reports refuses a token without reports:read")
+  void issueNarrowerScope() {
+    JsonObject reply = request(Addresses.TOKEN_ISSUE, asClient().put("scope", "reports:write").put("sub", "nightly-job"));
+
+    JsonObject claims = Jwts.part(reply.getString("access_token"), 1);
+    assertThat(claims.getString("sub")).isEqualTo("nightly-job");
+    assertThat(claims.getString("scope")).isEqualTo("reports:write");
+    var reports = server.getResource("/api/reports", reply.getString("access_token"));
+    assertThat(reports.statusCode()).isEqualTo(403);
+    assertThat(reports.getHeader("WWW-Authenticate")).contains("error=\"insufficient_scope\"").contains("reports:read");
+  }
+
+  @Test
+  @DisplayName("a disabled client gets no token over the bus, and the tokens it already had are refused by /api/me at once")
+  void disabledClientIsRefused() {
+    String s = server.createClient("batch-client", List.of("reports"), List.of());
+    JsonObject ask = new JsonObject().put("client_id", "batch-client").put("client_secret", s);
+    String token = request(Addresses.TOKEN_ISSUE, ask).getString("access_token");
+    assertThat(server.getResource("/api/me", token).statusCode()).isEqualTo(200);
+
+    var disabled = server.postJson("/admin/clients/batch-client/disable",
+        server.accessToken("admin", TestServer.ADMIN_PASSWORD), new JsonObject());
+
+    assertThat(disabled.statusCode()).isEqualTo(204);
+    assertFails(Addresses.TOKEN_ISSUE, ask, 401, "invalid_client");
+    assertThat(server.getResource("/api/me", token).statusCode()).isEqualTo(401);
   }
 
   @Test

@@ -1,21 +1,20 @@
 package dev.jwtauth.issuer;
 
-import dev.jwtauth.issuer.RefreshCookieTest.SetCookie;
-import dev.jwtauth.testsupport.TestServer;
+import dev.jwtauth.testsupport.ServerExtension;
+import dev.jwtauth.testsupport.SetCookie;
+import dev.jwtauth.testsupport.TestUser;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
-import java.util.UUID;
 
-import static dev.jwtauth.issuer.RefreshCookieTest.refreshCookie;
+import static dev.jwtauth.testsupport.AuthClient.Origin.AUTH;
+import static dev.jwtauth.testsupport.SetCookie.refreshToken;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -23,38 +22,26 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code "refresh_cookie": true} sets the cookie instead of the body field, a refresh that presents
  * the cookie answers with a cookie, logout expires it; clients that do not opt in see no cookie.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("Refresh-token cookie per request: login opts in with refresh_cookie, refresh and logout follow the cookie")
 class RefreshCookieOptInTest {
-  static TestServer server;
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.withSettings(Map.of("REFRESH_COOKIE", false));
 
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(Map.of("REFRESH_COOKIE", false));
+  static TestUser user() {
+    return server.newUser("o", "user");
   }
 
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
-
-  static String user() {
-    String name = "o" + UUID.randomUUID().toString().substring(0, 8);
-    server.createUser(name, "password-" + name, "user");
-    return name;
-  }
-
-  static HttpResponse<Buffer> login(String name, Object refreshCookie) {
-    JsonObject body = new JsonObject().put("username", name).put("password", "password-" + name);
+  /** Login with {@code "refresh_cookie": flag}, or without the field when {@code flag} is null. */
+  static HttpResponse<Buffer> login(TestUser user, Object refreshCookie) {
+    JsonObject body = new JsonObject().put("username", user.name()).put("password", user.password());
     if (refreshCookie != null) {
       body.put("refresh_cookie", refreshCookie);
     }
-    return server.postJson("/auth/login", null, body);
+    return server.http().login(body);
   }
 
   static HttpResponse<Buffer> refreshWithCookie(String value) {
-    return server.client.post(server.authPort(), "127.0.0.1", "/auth/refresh")
-        .putHeader("Cookie", "refresh_token=" + value).send().await();
+    return server.http().refreshWithCookie(value);
   }
 
   @Test
@@ -67,7 +54,7 @@ class RefreshCookieOptInTest {
     assertThat(body.containsKey("refresh_token")).isFalse();
     assertThat(body.getString("access_token")).isNotBlank();
     assertThat(body.getLong("refresh_expires_in")).isEqualTo(1_209_600L);
-    SetCookie cookie = refreshCookie(res);
+    SetCookie cookie = refreshToken(res);
     assertThat(cookie.value()).hasSize(43);
     assertThat(cookie.has("HttpOnly")).isTrue();
     assertThat(cookie.has("Secure")).isTrue();
@@ -79,9 +66,9 @@ class RefreshCookieOptInTest {
   @Test
   @DisplayName("Login without the field, or with false, answers the refresh token in the body and sets no cookie")
   void loginWithoutOptIn() {
-    String name = user();
+    TestUser user = user();
     for (Object flag : new Object[] {null, false}) {
-      var res = login(name, flag);
+      var res = login(user, flag);
 
       assertThat(res.statusCode()).isEqualTo(200);
       assertThat(res.bodyAsJsonObject().getString("refresh_token")).hasSize(43);
@@ -101,16 +88,16 @@ class RefreshCookieOptInTest {
   @Test
   @DisplayName("Refresh with only the cookie rotates it and answers a new cookie; the body has no refresh token")
   void refreshByCookie() {
-    String first = refreshCookie(login(user(), true)).value();
+    String first = refreshToken(login(user(), true)).value();
 
     var res = refreshWithCookie(first);
     assertThat(res.statusCode()).as("body %s", res.bodyAsString()).isEqualTo(200);
     assertThat(res.bodyAsJsonObject().containsKey("refresh_token")).isFalse();
     assertThat(res.getHeader("Cache-Control")).isEqualTo("no-store");
-    SetCookie second = refreshCookie(res);
+    SetCookie second = refreshToken(res);
     assertThat(second.value()).isNotEqualTo(first).hasSize(43);
     assertThat(second.has("HttpOnly")).isTrue();
-    assertThat(server.getResource("/api/me", res.bodyAsJsonObject().getString("access_token")).statusCode())
+    assertThat(server.http().me(res.bodyAsJsonObject().getString("access_token")).statusCode())
         .isEqualTo(200);
     assertThat(refreshWithCookie(second.value()).statusCode()).isEqualTo(200);
   }
@@ -121,7 +108,7 @@ class RefreshCookieOptInTest {
     var login = login(user(), null);
     String token = login.bodyAsJsonObject().getString("refresh_token");
 
-    var res = server.client.post(server.authPort(), "127.0.0.1", "/auth/refresh")
+    var res = server.http().request(HttpMethod.POST, AUTH, "/auth/refresh")
         .putHeader("Cookie", "refresh_token=some-other-value")
         .sendJsonObject(new JsonObject().put("refresh_token", token)).await();
     assertThat(res.statusCode()).as("body %s", res.bodyAsString()).isEqualTo(200);
@@ -132,37 +119,35 @@ class RefreshCookieOptInTest {
   @Test
   @DisplayName("A used cookie presented again is 401 and revokes the session: the newer cookie and the access token die")
   void reusedCookie() {
-    String first = refreshCookie(login(user(), true)).value();
+    String first = refreshToken(login(user(), true)).value();
     var rotated = refreshWithCookie(first);
-    String second = refreshCookie(rotated).value();
+    String second = refreshToken(rotated).value();
     String access = rotated.bodyAsJsonObject().getString("access_token");
 
     var reuse = refreshWithCookie(first);
     assertThat(reuse.statusCode()).isEqualTo(401);
     assertThat(reuse.bodyAsJsonObject().getString("error")).isEqualTo("invalid_grant");
     assertThat(refreshWithCookie(second).statusCode()).isEqualTo(401);
-    assertThat(server.getResource("/api/me", access).statusCode()).isEqualTo(401);
+    assertThat(server.http().me(access).statusCode()).isEqualTo(401);
   }
 
   @Test
   @DisplayName("Logout with the cookie and no body is 204, expires the cookie, and ends the session")
   void logoutClearsCookie() {
     var res = login(user(), true);
-    String cookie = refreshCookie(res).value();
+    String cookie = refreshToken(res).value();
     String access = res.bodyAsJsonObject().getString("access_token");
 
-    var logout = server.client.post(server.authPort(), "127.0.0.1", "/auth/logout")
-        .putHeader("Authorization", "Bearer " + access)
-        .putHeader("Cookie", "refresh_token=" + cookie).send().await();
+    var logout = server.http().logoutWithCookie(access, cookie);
     assertThat(logout.statusCode()).as("body %s", logout.bodyAsString()).isEqualTo(204);
-    SetCookie cleared = refreshCookie(logout);
+    SetCookie cleared = refreshToken(logout);
     assertThat(cleared.value()).isEmpty();
     assertThat(cleared.get("Max-Age")).isEqualTo("0");
     assertThat(cleared.get("Path")).isEqualTo("/auth");
     assertThat(cleared.has("HttpOnly")).isTrue();
 
     assertThat(refreshWithCookie(cookie).statusCode()).isEqualTo(401);
-    assertThat(server.getResource("/api/me", access).statusCode()).isEqualTo(401);
+    assertThat(server.http().me(access).statusCode()).isEqualTo(401);
   }
 
   @Test
@@ -170,8 +155,7 @@ class RefreshCookieOptInTest {
   void logoutWithoutCookie() {
     String access = login(user(), null).bodyAsJsonObject().getString("access_token");
 
-    var logout = server.client.post(server.authPort(), "127.0.0.1", "/auth/logout")
-        .putHeader("Authorization", "Bearer " + access).send().await();
+    var logout = server.http().logout(access, null);
     assertThat(logout.statusCode()).isEqualTo(204);
     assertThat(logout.cookies()).isEmpty();
   }

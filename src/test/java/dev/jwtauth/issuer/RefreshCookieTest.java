@@ -1,22 +1,20 @@
 package dev.jwtauth.issuer;
 
-import dev.jwtauth.testsupport.TestServer;
+import dev.jwtauth.testsupport.AuthClient;
+import dev.jwtauth.testsupport.ServerExtension;
+import dev.jwtauth.testsupport.SetCookie;
+import dev.jwtauth.testsupport.TestUser;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
+import static dev.jwtauth.testsupport.SetCookie.refreshToken;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -24,61 +22,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * SameSite=Strict} cookie scoped to {@code /auth}, never in a body a page's script could read;
  * rotation, reuse detection and logout work on the cookie as they do on the body field.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("Refresh-token cookie mode: HttpOnly, Secure, SameSite=Strict cookie; rotation, reuse and logout by cookie")
 class RefreshCookieTest {
-  static TestServer server;
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.withSettings(Map.of("REFRESH_COOKIE", true));
 
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(Map.of("REFRESH_COOKIE", true));
+  static TestUser user() {
+    return server.newUser("c", "user");
   }
 
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
-
-  /** One Set-Cookie header: its value and its attributes (names lower-cased). */
-  record SetCookie(String value, Map<String, String> attributes) {
-    boolean has(String attribute) {
-      return attributes.containsKey(attribute.toLowerCase(Locale.ROOT));
-    }
-
-    String get(String attribute) {
-      return attributes.get(attribute.toLowerCase(Locale.ROOT));
-    }
-  }
-
-  /** The response's one {@code refresh_token} Set-Cookie. */
-  static SetCookie refreshCookie(HttpResponse<Buffer> res) {
-    List<String> headers = res.cookies().stream().filter(c -> c.startsWith("refresh_token=")).toList();
-    assertThat(headers).as("Set-Cookie headers %s", res.cookies()).hasSize(1);
-    String[] parts = headers.get(0).split(";");
-    Map<String, String> attributes = new java.util.HashMap<>();
-    Arrays.stream(parts).skip(1).map(String::trim).forEach(p -> {
-      int eq = p.indexOf('=');
-      attributes.put((eq < 0 ? p : p.substring(0, eq)).toLowerCase(Locale.ROOT), eq < 0 ? "" : p.substring(eq + 1));
-    });
-    return new SetCookie(parts[0].substring("refresh_token=".length()), attributes);
-  }
-
-  static String user() {
-    String name = "c" + UUID.randomUUID().toString().substring(0, 8);
-    server.createUser(name, "password-" + name, "user");
-    return name;
-  }
-
-  static HttpResponse<Buffer> login(String name) {
-    var res = server.login(name, "password-" + name);
+  static HttpResponse<Buffer> login(TestUser user) {
+    var res = server.http().login(user.name(), user.password());
     assertThat(res.statusCode()).as("body %s", res.bodyAsString()).isEqualTo(200);
     return res;
   }
 
-  /** POST /auth/refresh with nothing but the cookie: no body, no content type. */
   static HttpResponse<Buffer> refreshWithCookie(String value) {
-    return server.client.post(server.authPort(), "127.0.0.1", "/auth/refresh")
-        .putHeader("Cookie", "refresh_token=" + value).send().await();
+    return server.http().refreshWithCookie(value);
   }
 
   @Test
@@ -91,7 +51,7 @@ class RefreshCookieTest {
     assertThat(body.getString("access_token")).isNotBlank();
     assertThat(res.getHeader("Cache-Control")).isEqualTo("no-store");
 
-    SetCookie cookie = refreshCookie(res);
+    SetCookie cookie = refreshToken(res);
     assertThat(cookie.value()).hasSize(43);
     assertThat(res.bodyAsString()).doesNotContain(cookie.value());
     assertThat(cookie.has("HttpOnly")).isTrue();
@@ -104,15 +64,15 @@ class RefreshCookieTest {
   @Test
   @DisplayName("POST /auth/refresh with only the cookie rotates it: 200, a new cookie, a working access token")
   void refreshByCookie() {
-    String first = refreshCookie(login(user())).value();
+    String first = refreshToken(login(user())).value();
 
     var res = refreshWithCookie(first);
     assertThat(res.statusCode()).as("body %s", res.bodyAsString()).isEqualTo(200);
     assertThat(res.bodyAsJsonObject().containsKey("refresh_token")).isFalse();
-    SetCookie second = refreshCookie(res);
+    SetCookie second = refreshToken(res);
     assertThat(second.value()).isNotEqualTo(first).hasSize(43);
     assertThat(second.has("HttpOnly")).isTrue();
-    assertThat(server.getResource("/api/me", res.bodyAsJsonObject().getString("access_token")).statusCode())
+    assertThat(server.http().me(res.bodyAsJsonObject().getString("access_token")).statusCode())
         .isEqualTo(200);
 
     assertThat(refreshWithCookie(second.value()).statusCode()).isEqualTo(200);
@@ -121,10 +81,10 @@ class RefreshCookieTest {
   @Test
   @DisplayName("A used cookie presented again is 401, and revokes the session: the newer cookie is dead too")
   void reusedCookieIs401() {
-    String first = refreshCookie(login(user())).value();
+    String first = refreshToken(login(user())).value();
     var rotated = refreshWithCookie(first);
     assertThat(rotated.statusCode()).isEqualTo(200);
-    String second = refreshCookie(rotated).value();
+    String second = refreshToken(rotated).value();
     String access = rotated.bodyAsJsonObject().getString("access_token");
 
     var reuse = refreshWithCookie(first);
@@ -132,13 +92,13 @@ class RefreshCookieTest {
     assertThat(reuse.bodyAsJsonObject().getString("error")).isEqualTo("invalid_grant");
 
     assertThat(refreshWithCookie(second).statusCode()).isEqualTo(401);
-    assertThat(server.getResource("/api/me", access).statusCode()).isEqualTo(401);
+    assertThat(server.http().me(access).statusCode()).isEqualTo(401);
   }
 
   @Test
   @DisplayName("POST /auth/refresh with neither a cookie nor a body is 400 invalid_request")
   void noCookieNoBody() {
-    var res = server.client.post(server.authPort(), "127.0.0.1", "/auth/refresh").send().await();
+    var res = server.http().request(HttpMethod.POST, AuthClient.Origin.AUTH, "/auth/refresh").send().await();
 
     assertThat(res.statusCode()).isEqualTo(400);
     assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo("invalid_request");
@@ -148,32 +108,28 @@ class RefreshCookieTest {
   @DisplayName("Logout with the cookie is 204 and expires it (Max-Age=0); its refresh token and the access token are dead")
   void logoutExpiresCookie() {
     var res = login(user());
-    String cookie = refreshCookie(res).value();
+    String cookie = refreshToken(res).value();
     String access = res.bodyAsJsonObject().getString("access_token");
 
-    var logout = server.client.post(server.authPort(), "127.0.0.1", "/auth/logout")
-        .putHeader("Authorization", "Bearer " + access)
-        .putHeader("Cookie", "refresh_token=" + cookie).send().await();
+    var logout = server.http().logoutWithCookie(access, cookie);
     assertThat(logout.statusCode()).as("body %s", logout.bodyAsString()).isEqualTo(204);
-    SetCookie cleared = refreshCookie(logout);
+    SetCookie cleared = refreshToken(logout);
     assertThat(cleared.value()).isEmpty();
     assertThat(cleared.get("Max-Age")).isEqualTo("0");
     assertThat(cleared.get("Path")).isEqualTo("/auth");
 
     assertThat(refreshWithCookie(cookie).statusCode()).isEqualTo(401);
-    assertThat(server.getResource("/api/me", access).statusCode()).isEqualTo(401);
+    assertThat(server.http().me(access).statusCode()).isEqualTo(401);
   }
 
   @Test
   @DisplayName("Logout ends the cookie's session even when the cookie belongs to another login of the same user")
   void logoutRevokesTheCookiesSession() {
-    String name = user();
-    String access = login(name).bodyAsJsonObject().getString("access_token");
-    String otherSessionCookie = refreshCookie(login(name)).value();
+    TestUser user = user();
+    String access = login(user).bodyAsJsonObject().getString("access_token");
+    String otherSessionCookie = refreshToken(login(user)).value();
 
-    var logout = server.client.post(server.authPort(), "127.0.0.1", "/auth/logout")
-        .putHeader("Authorization", "Bearer " + access)
-        .putHeader("Cookie", "refresh_token=" + otherSessionCookie).send().await();
+    var logout = server.http().logoutWithCookie(access, otherSessionCookie);
     assertThat(logout.statusCode()).isEqualTo(204);
 
     assertThat(refreshWithCookie(otherSessionCookie).statusCode()).isEqualTo(401);

@@ -11,7 +11,7 @@ import io.vertx.ext.web.client.WebClient;
 
 /**
  * The README's example of "another verticle obtains a token over the event bus": a service asks
- * {@link Addresses#TOKEN_ISSUE} for a token for itself, then calls the resource origin's
+ * {@link Addresses#TOKEN_ISSUE}, as a registered client, for a token for itself, then calls the resource origin's
  * {@code GET /api/me} with it. Deploy it on the server's Vert.x; {@link #me()} completes with what
  * {@code /api/me} answered (deployment completes only after that call, since it is part of start).
  */
@@ -21,18 +21,27 @@ public final class SampleServiceVerticle extends VerticleBase {
   public static final String ROLE = "reports";
 
   private final int resourcePort;
+  private final String clientId;
+  private final String clientSecret;
   private final Promise<Answer> me = Promise.promise();
   private WebClient client;
 
-  /** @param resourcePort the resource origin's port on 127.0.0.1 */
-  public SampleServiceVerticle(int resourcePort) {
+  /**
+   * @param resourcePort the resource origin's port on 127.0.0.1
+   * @param clientId     the registered client the service authenticates as
+   * @param clientSecret its secret
+   */
+  public SampleServiceVerticle(int resourcePort, String clientId, String clientSecret) {
     this.resourcePort = resourcePort;
+    this.clientId = clientId;
+    this.clientSecret = clientSecret;
   }
 
   @Override
   public Future<?> start() {
     client = WebClient.create(vertx);
-    JsonObject ask = new JsonObject().put("sub", SUBJECT).put("roles", new JsonArray().add(ROLE));
+    JsonObject ask = new JsonObject().put("client_id", clientId).put("client_secret", clientSecret)
+        .put("sub", SUBJECT).put("roles", new JsonArray().add(ROLE));
     return vertx.eventBus().<JsonObject>request(Addresses.TOKEN_ISSUE, ask)
         .map(Message::body)
         .compose(issued -> client.get(resourcePort, "127.0.0.1", "/api/me")

@@ -36,7 +36,7 @@ class KeyRotationTest {
   /** A token from the event-bus API, signed by whichever key the issuer holds now. */
   private static String busToken(TestServer s) {
     return s.app().vertx().eventBus()
-        .<JsonObject>request(Addresses.TOKEN_ISSUE, new JsonObject().put("sub", "svc").put("roles", new JsonArray().add("user")))
+        .<JsonObject>request(Addresses.TOKEN_ISSUE, s.busClient().put("sub", "svc").put("roles", new JsonArray().add("user")))
         .map(Message::body).await().getString("access_token");
   }
 

@@ -129,10 +129,14 @@ class ClusterTest {
       assertThat(me(client, res1.httpResource(), access).statusCode()).isEqualTo(200);
       assertThat(me(client, res2.httpResource(), access).statusCode()).isEqualTo(200);
 
-      // 2. an auth.token.issue sent from another member is served, and its token works everywhere
+      // 2. an auth.token.issue sent from another member (as a registered client) is served, and its token works everywhere
+      String secret = client.post(auth.httpAuth(), "127.0.0.1", "/admin/clients").putHeader("Authorization", "Bearer " + access)
+          .sendJsonObject(new JsonObject().put("client_id", "svc-client").put("roles", new JsonArray().add("user"))
+              .put("scopes", new JsonArray())).await().bodyAsJsonObject().getString("client_secret");
+      JsonObject asClient = new JsonObject().put("client_id", "svc-client").put("client_secret", secret);
       Vertx bus = member;
       String serviceToken = bus.eventBus().<JsonObject>request(Addresses.TOKEN_ISSUE,
-              new JsonObject().put("sub", "svc").put("roles", new JsonArray().add("user")))
+              asClient.copy().put("sub", "svc").put("roles", new JsonArray().add("user")))
           .map(Message::body).await().getString("access_token");
       assertThat(me(client, res1.httpResource(), serviceToken).statusCode()).isEqualTo(200);
       assertThat(me(client, res2.httpResource(), serviceToken).statusCode()).isEqualTo(200);
@@ -155,7 +159,7 @@ class ClusterTest {
           .putHeader("Authorization", "Bearer " + admin).send().await().bodyAsJsonObject().getString("kid");
       String rotated = null;
       for (int i = 0; i < 200 && rotated == null; i++) {
-        String t = bus.eventBus().<JsonObject>request(Addresses.TOKEN_ISSUE, new JsonObject().put("sub", "svc"))
+        String t = bus.eventBus().<JsonObject>request(Addresses.TOKEN_ISSUE, asClient.copy().put("sub", "svc"))
             .map(Message::body).await().getString("access_token");
         if (newKid.equals(Jwts.part(t, 0).getString("kid"))) {
           rotated = t;

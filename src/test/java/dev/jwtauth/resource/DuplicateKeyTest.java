@@ -3,16 +3,14 @@ package dev.jwtauth.resource;
 import dev.jwtauth.keys.KeyEntry;
 import dev.jwtauth.keys.SigningAlgorithm;
 import dev.jwtauth.testsupport.Jwts;
-import dev.jwtauth.testsupport.TestServer;
+import dev.jwtauth.testsupport.ServerExtension;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,6 +19,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import static dev.jwtauth.testsupport.AuthClient.Origin.RESOURCE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
@@ -31,21 +30,15 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * hand-written JSON, so the duplicate is the only thing wrong with it; the same token without the
  * duplicate is accepted, so each test can fail.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("Tokens whose header or payload repeats a key are rejected, even with a valid signature")
 class DuplicateKeyTest {
-  static TestServer server;
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.create();
   static KeyEntry active;
 
   @BeforeAll
-  static void start() {
-    server = TestServer.start();
+  static void activeKey() {
     active = server.keys().active();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
   }
 
   static String header(String extra) {
@@ -70,6 +63,10 @@ class DuplicateKeyTest {
     return Instant.now().getEpochSecond() + 300;
   }
 
+  static HttpResponse<Buffer> stats(String token) {
+    return server.http().get(RESOURCE, "/api/admin/stats", token);
+  }
+
   static void assertRejected(HttpResponse<Buffer> res) {
     assertThat(res.statusCode()).as("status, body %s", res.bodyAsString()).isEqualTo(401);
     assertThat(res.getHeader("WWW-Authenticate")).startsWith("Bearer");
@@ -81,10 +78,10 @@ class DuplicateKeyTest {
   void withoutDuplicateIsAccepted() {
     String token = signed(header(""), payload("", "[\"admin\"]", inFiveMinutes()));
 
-    var me = server.getResource("/api/me", token);
+    var me = server.http().me(token);
     assertThat(me.statusCode()).as("body %s", me.bodyAsString()).isEqualTo(200);
     assertThat(me.bodyAsJsonObject().getJsonArray("roles")).containsExactly("admin");
-    assertThat(server.getResource("/api/admin/stats", token).statusCode()).isEqualTo(200);
+    assertThat(stats(token).statusCode()).isEqualTo(200);
   }
 
   static Stream<Arguments> duplicates() {
@@ -111,7 +108,7 @@ class DuplicateKeyTest {
   @MethodSource("duplicates")
   @DisplayName("A duplicate key in the payload or the header makes a validly signed token a 401 on /api/me and /api/admin/stats")
   void duplicateKeyIsRejected(String token) {
-    assertRejected(server.getResource("/api/me", token));
-    assertRejected(server.getResource("/api/admin/stats", token));
+    assertRejected(server.http().me(token));
+    assertRejected(stats(token));
   }
 }

@@ -2,19 +2,20 @@ package dev.jwtauth.resource;
 
 import dev.jwtauth.keys.KeyEntry;
 import dev.jwtauth.keys.SigningAlgorithm;
+import dev.jwtauth.testsupport.AuthClient;
 import dev.jwtauth.testsupport.Jwts;
+import dev.jwtauth.testsupport.ServerExtension;
 import dev.jwtauth.testsupport.TestServer;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,25 +39,19 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * with the server's real private key wherever the attack allows, so that only the rule under test
  * is broken; the baseline test shows that an unbroken forgery is accepted, so each test can fail.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("The resource server rejects forged, tampered and malformed access tokens")
 class TokenAttackTest {
-  static TestServer server;
+  @RegisterExtension
+  static final ServerExtension server = ServerExtension.create();
   static KeyEntry active;
   static KeyPair attacker;
 
   @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
+  static void keys() throws Exception {
     active = server.keys().active();
     KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
     gen.initialize(2048);
     attacker = gen.generateKeyPair();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
   }
 
   // ---- the baseline: a valid token, as the issuer would sign it ----
@@ -109,7 +104,7 @@ class TokenAttackTest {
   }
 
   static HttpResponse<Buffer> me(String token) {
-    return server.getResource("/api/me", token);
+    return server.http().me(token);
   }
 
   /** 401, an RFC 6750 challenge, a JSON error body, and nothing of the server's internals. */
@@ -351,7 +346,7 @@ class TokenAttackTest {
   @MethodSource("wrongPlace")
   @DisplayName("An Authorization header that is not \"Bearer <token>\" is rejected")
   void malformedAuthorizationIsRejected(String authorization) {
-    var res = server.client.get(server.resourcePort(), "127.0.0.1", "/api/me")
+    var res = server.http().request(HttpMethod.GET, AuthClient.Origin.RESOURCE, "/api/me")
         .putHeader("Authorization", authorization).send().await();
     assertRejected(res);
   }
@@ -359,8 +354,7 @@ class TokenAttackTest {
   @Test
   @DisplayName("A valid token in the query string is not accepted (only the Authorization header counts)")
   void tokenInQueryIsRejected() {
-    var res = server.client.get(server.resourcePort(), "127.0.0.1", "/api/me?access_token=" + sign(header(), claims()))
-        .send().await();
+    var res = server.http().get(AuthClient.Origin.RESOURCE, "/api/me?access_token=" + sign(header(), claims()));
     assertRejected(res);
   }
 
@@ -369,7 +363,7 @@ class TokenAttackTest {
   @Test
   @DisplayName("A refresh token presented as a bearer access token is rejected")
   void refreshTokenAsBearerIsRejected() {
-    var login = server.login("admin", TestServer.ADMIN_PASSWORD);
+    var login = server.http().login("admin", TestServer.ADMIN_PASSWORD);
     assertThat(login.statusCode()).isEqualTo(200);
     String refresh = login.bodyAsJsonObject().getString("refresh_token");
     assertThat(me(login.bodyAsJsonObject().getString("access_token")).statusCode()).isEqualTo(200);
@@ -384,15 +378,12 @@ class TokenAttackTest {
     JsonObject newUser = new JsonObject().put("username", "forged-user").put("password", "forged-password")
         .put("roles", new JsonArray().add("admin"));
 
-    var forged = server.client.post(server.authPort(), "127.0.0.1", "/admin/users")
-        .putHeader("Authorization", "Bearer " + unsigned(header().put("alg", "none"), adminClaims) + ".")
-        .sendJsonObject(newUser).await();
+    var forged = server.http().post("/admin/users", unsigned(header().put("alg", "none"), adminClaims) + ".", newUser);
     assertRejected(forged);
 
-    var genuine = server.client.post(server.authPort(), "127.0.0.1", "/admin/users")
-        .putHeader("Authorization", "Bearer " + sign(header(), adminClaims))
-        .sendJsonObject(newUser.copy().put("username", "control-user")).await();
+    var genuine = server.http().post("/admin/users", sign(header(), adminClaims),
+        newUser.copy().put("username", "control-user"));
     assertThat(genuine.statusCode()).as("body %s", genuine.bodyAsString()).isEqualTo(201);
-    assertThat(server.login("forged-user", "forged-password").statusCode()).isEqualTo(401);
+    assertThat(server.http().login("forged-user", "forged-password").statusCode()).isEqualTo(401);
   }
 }

@@ -18,11 +18,14 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * A whole server (all roles) on free loopback ports, with its own database and keys directory,
- * plus a {@link WebClient} to talk to it. Restartable on the same database and keys.
+ * plus a {@link WebClient} and an {@link AuthClient} ({@link #http()}) to talk to it. Restartable
+ * on the same database and keys. Tests that need one server per class use {@link ServerExtension}.
  */
 public final class TestServer implements AutoCloseable {
   public static final String ADMIN_PASSWORD = "admin-password-1";
@@ -61,7 +64,8 @@ public final class TestServer implements AutoCloseable {
     return start(extra, Clock.systemUTC(), authPort, resourcePort);
   }
 
-  private static TestServer start(Map<String, Object> extra, Clock clock, int authPort, int resourcePort) {
+  /** Same, with a clock and on the given ports (0: a free one each start). */
+  public static TestServer start(Map<String, Object> extra, Clock clock, int authPort, int resourcePort) {
     JsonObject settings = baseSettings();
     extra.forEach(settings::put);
     TestServer s = new TestServer(settings.getMap(), clock, authPort, resourcePort);
@@ -120,70 +124,75 @@ public final class TestServer implements AutoCloseable {
     return new KeyRing(KeyFiles.load(config.keysDir()));
   }
 
+  /** The API client on this server's current ports (new ports after a {@link #restart()}). */
+  public AuthClient http() {
+    return new AuthClient(client, authPort(), resourcePort());
+  }
+
   /** POST /auth/login; returns the response. */
   public HttpResponse<Buffer> login(String username, String password) {
-    return client.post(authPort(), "127.0.0.1", "/auth/login")
-        .sendJsonObject(new JsonObject().put("username", username).put("password", password)).await();
+    return http().login(username, password);
   }
 
   /** Logs in and returns the access token, failing the test when login fails. */
   public String accessToken(String username, String password) {
-    HttpResponse<Buffer> res = login(username, password);
-    if (res.statusCode() != 200) {
-      throw new AssertionError("login of " + username + " failed: " + res.statusCode() + " " + res.bodyAsString());
-    }
-    return res.bodyAsJsonObject().getString("access_token");
+    return http().accessToken(username, password);
+  }
+
+  /** The bootstrap admin's access token. */
+  public String adminToken() {
+    return accessToken("admin", ADMIN_PASSWORD);
   }
 
   /** GET on the resource origin with a bearer token (or none when null). */
   public HttpResponse<Buffer> getResource(String path, String token) {
-    var req = client.get(resourcePort(), "127.0.0.1", path);
-    if (token != null) {
-      req.putHeader("Authorization", "Bearer " + token);
-    }
-    return req.send().await();
+    return http().get(AuthClient.Origin.RESOURCE, path, token);
   }
 
   /** POST a JSON body to the auth origin, with a bearer token when not null. */
   public HttpResponse<Buffer> postJson(String path, String token, JsonObject body) {
-    var req = client.post(authPort(), "127.0.0.1", path);
-    if (token != null) {
-      req.putHeader("Authorization", "Bearer " + token);
-    }
-    return req.sendJsonObject(body).await();
+    return http().post(path, token, body);
   }
 
   /** POST a form to the auth origin, with an Authorization header when not null. */
   public HttpResponse<Buffer> postForm(String path, String authorization, Map<String, String> form) {
-    var req = client.post(authPort(), "127.0.0.1", path);
-    if (authorization != null) {
-      req.putHeader("Authorization", authorization);
-    }
-    io.vertx.core.MultiMap m = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
-    form.forEach(m::add);
-    return req.sendForm(m).await();
+    return http().postForm(path, authorization, form);
   }
 
   /** Registers a client as the bootstrap admin; returns its secret. */
-  public String createClient(String clientId, java.util.List<String> roles, java.util.List<String> scopes) {
-    var res = postJson("/admin/clients", accessToken("admin", ADMIN_PASSWORD), new JsonObject().put("client_id", clientId)
-        .put("roles", new io.vertx.core.json.JsonArray(roles)).put("scopes", new io.vertx.core.json.JsonArray(scopes)));
-    if (res.statusCode() != 201) {
-      throw new AssertionError("client creation failed: " + res.statusCode() + " " + res.bodyAsString());
+  public String createClient(String clientId, List<String> roles, List<String> scopes) {
+    return AuthClient.ok(http().createClient(adminToken(), clientId, roles, scopes), 201, "client creation")
+        .bodyAsJsonObject().getString("client_secret");
+  }
+
+  private JsonObject busClient;
+
+  /**
+   * The credentials of a client registered for event-bus issuance ({@code bus-test}, roles user and
+   * service), as the first fields of an {@code auth.token.issue} request; made on first use.
+   */
+  public synchronized JsonObject busClient() {
+    if (busClient == null) {
+      String secret = createClient("bus-test", java.util.List.of("user", "service"), java.util.List.of());
+      busClient = new JsonObject().put("client_id", "bus-test").put("client_secret", secret);
     }
-    return res.bodyAsJsonObject().getString("client_secret");
+    return busClient.copy();
   }
 
   /** Creates a user through POST /admin/users as the bootstrap admin. */
   public void createUser(String username, String password, String... roles) {
-    String admin = accessToken("admin", ADMIN_PASSWORD);
-    var res = client.post(authPort(), "127.0.0.1", "/admin/users")
-        .putHeader("Authorization", "Bearer " + admin)
-        .sendJsonObject(new JsonObject().put("username", username).put("password", password)
-            .put("roles", new io.vertx.core.json.JsonArray(java.util.List.of(roles)))).await();
-    if (res.statusCode() != 201) {
-      throw new AssertionError("user creation failed: " + res.statusCode() + " " + res.bodyAsString());
-    }
+    AuthClient.ok(http().createUser(adminToken(), username, password, roles), 201, "user creation");
+  }
+
+  /**
+   * Creates a user with a fresh random name ({@code prefix} + 8 hex digits) and the password
+   * {@code "password-" + name}, so tests sharing one server never share a user.
+   */
+  public TestUser newUser(String prefix, String... roles) {
+    String name = prefix + UUID.randomUUID().toString().substring(0, 8);
+    TestUser user = new TestUser(name, "password-" + name);
+    createUser(user.name(), user.password(), roles);
+    return user;
   }
 
   @Override

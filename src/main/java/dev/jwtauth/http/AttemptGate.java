@@ -1,0 +1,81 @@
+package dev.jwtauth.http;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Limits how many attempts of one key (a client address, a name and address pair) are in flight
+ * at once; the others wait in order. This replaces counting an attempt as a failure before it
+ * is checked: the limit is the number of failures the key may still have, so parallel wrong
+ * guesses cannot overtake the count, while right passwords in flight never count as anything, they
+ * only take turns. One instance per process, shared by the verticle instances; a key is forgotten
+ * as soon as nothing is in flight, so memory follows the logins in progress. How many may wait is
+ * bounded by the caller (the hash queue).
+ */
+public final class AttemptGate {
+  private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+
+  private static final class Slot {
+    int inFlight;
+    int limit;
+    final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  }
+
+  /**
+   * Enters {@code key}: at once when fewer than {@code limit} attempts of it are in flight and none
+   * waits, else once one leaves. Answers whether it had to wait (what it read before may be stale).
+   * Every entry must be followed by one {@link #leave}.
+   */
+  public Future<Boolean> enter(String key, int limit) {
+    Context context = Vertx.currentContext();
+    Promise<Boolean> entered = Promise.promise();
+    Runnable wake = () -> {
+      if (context == null) {
+        entered.complete(true);
+      } else {
+        context.runOnContext(v -> entered.complete(true));
+      }
+    };
+    boolean[] now = new boolean[1];
+    slots.compute(key, (k, slot) -> {
+      Slot s = slot == null ? new Slot() : slot;
+      s.limit = Math.max(1, limit);
+      if (s.inFlight < s.limit && s.waiting.isEmpty()) {
+        s.inFlight++;
+        now[0] = true;
+      } else {
+        s.waiting.add(wake);
+      }
+      return s;
+    });
+    return now[0] ? Future.succeededFuture(false) : entered.future();
+  }
+
+  /** Leaves {@code key}, with the limit as it stands now, and lets waiting attempts in up to it. */
+  public void leave(String key, int limit) {
+    List<Runnable> wake = new ArrayList<>();
+    slots.computeIfPresent(key, (k, s) -> {
+      s.inFlight--;
+      s.limit = Math.max(1, limit);
+      while (s.inFlight < s.limit && !s.waiting.isEmpty()) {
+        s.inFlight++;
+        wake.add(s.waiting.poll());
+      }
+      return s.inFlight <= 0 && s.waiting.isEmpty() ? null : s;
+    });
+    wake.forEach(Runnable::run);
+  }
+
+  /** Keys with attempts in flight or waiting (for tests). */
+  int size() {
+    return slots.size();
+  }
+}

@@ -1,0 +1,36 @@
+package dev.jwtauth.http;
+
+import dev.jwtauth.tokens.TokenVerifier;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Arrays;
+
+/**
+ * Lets the request through only when the authenticated token's {@code scope} claim (RFC 9068 §2.2.3,
+ * space-separated) holds the scope; otherwise 403 with {@code WWW-Authenticate: Bearer
+ * error="insufficient_scope", scope="…"} (RFC 6750 §3.1).
+ */
+public final class RequireScope implements Handler<RoutingContext> {
+  private final String scope;
+
+  private RequireScope(String scope) {
+    this.scope = scope;
+  }
+
+  public static RequireScope of(String scope) {
+    return new RequireScope(scope);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    Object granted = ctx.user() == null ? null : TokenVerifier.claims(ctx.user()).getValue("scope");
+    if (granted instanceof String s && Arrays.asList(s.split(" ")).contains(scope)) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate",
+        "Bearer error=\"insufficient_scope\", scope=\"" + scope + "\", error_description=\"scope " + scope + " required\"");
+    Responses.error(ctx, 403, "insufficient_scope", "This resource requires the scope '" + scope + "'.");
+  }
+}

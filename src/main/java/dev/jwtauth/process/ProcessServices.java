@@ -1,0 +1,164 @@
+package dev.jwtauth.process;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.ops.Audit;
+import dev.jwtauth.tokens.RefreshTokens;
+import dev.jwtauth.tokens.RevocationSet;
+import dev.jwtauth.tokens.Revocations;
+import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.users.LoginFailures;
+import dev.jwtauth.users.PasswordHasher;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a process has once, however many verticle instances it runs: the revocation set with its
+ * bus subscription, pruning and periodic resync; the verified-token cache shared by every verifier;
+ * the password hasher and its worker pool; the in-memory login limits ({@link LoginGuards}); the
+ * audit store and the database pruning. Verticle instances keep only their routes and handlers. Built by the launcher
+ * before any verticle is deployed, on the launcher's thread (the hasher's dummy hash is computed
+ * there, never on an event loop).
+ */
+public final class ProcessServices {
+  private static final Logger log = LoggerFactory.getLogger(ProcessServices.class);
+  /**
+   * How often every process re-reads the revocations in force: a member that missed a publish (a
+   * network blip, a partition) heals within this bound.
+   */
+  public static final Duration RESYNC = Duration.ofSeconds(15);
+  private static final long PRUNE_MILLIS = 10 * 60_000;
+
+  private final Vertx vertx;
+  private final AppConfig config;
+  private final Clock clock;
+  private final RevocationSet revoked;
+  private final Cache<String, JsonObject> verified;
+  private final WorkerExecutor hashWorkers;
+  private final PasswordHasher hasher;
+  private final LoginGuards guards;
+  private final List<Long> timers = new ArrayList<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  private ProcessServices(Vertx vertx, AppConfig config, Clock clock) {
+    this.vertx = vertx;
+    this.config = config;
+    this.clock = clock;
+    this.revoked = RevocationSet.shared(vertx, clock);
+    this.verified = TokenVerifier.newCache(config.verifyCacheSize(), clock);
+    if (config.runsAuth()) {
+      this.hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, TimeUnit.SECONDS);
+      this.hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
+          config.argon2Parallelism());
+      this.guards = LoginGuards.of(config);
+    } else {
+      this.hashWorkers = null;
+      this.hasher = null;
+      this.guards = null;
+    }
+  }
+
+  /**
+   * Builds the services of this process and loads the revocations in force. With the auth role
+   * they come from PostgreSQL ({@code pool}); a resource-only member asks the cluster and waits until
+   * an auth member answers (a verifier that missed a revocation would accept a revoked token); a
+   * resource-only process outside the cluster has no source. Call from the launcher's thread.
+   *
+   * @param pool the shared pool of the auth role, or null
+   */
+  public static Future<ProcessServices> start(Vertx vertx, AppConfig config, Clock clock, Pool pool) {
+    ProcessServices s = new ProcessServices(vertx, config, clock);
+    return s.subscribe(pool).map(s);
+  }
+
+  private Future<Void> subscribe(Pool pool) {
+    var bus = vertx.eventBus();
+    // Subscribe before loading, so a revocation published meanwhile is not missed.
+    consumers.add(bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body())));
+    timers.add(vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds())));
+    Revocations revocations = pool == null ? null : new Revocations(vertx, pool, clock);
+    if (pool != null) {
+      RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
+      LoginFailures loginFailures = new LoginFailures(pool, guards.policy());
+      consumers.add(bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body())));
+      timers.add(vertx.setPeriodic(PRUNE_MILLIS, t -> revocations.prune().compose(n -> refreshTokens.prune()).compose(n -> loginFailures.prune())
+          .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()))));
+    }
+    boolean hasSource = pool != null || config.cluster();
+    Future<Void> registered = Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+    if (!hasSource) {
+      return registered;
+    }
+    timers.add(vertx.setPeriodic(RESYNC.toMillis(), t -> load(revocations)
+        .onFailure(err -> log.debug("revocation resync skipped: {}", err.getMessage()))));
+    return registered.compose(v -> revocations != null ? load(revocations) : loadFromCluster());
+  }
+
+  private Future<Void> load(Revocations revocations) {
+    Future<JsonObject> list = revocations != null ? revocations.active()
+        : vertx.eventBus().<JsonObject>request(Addresses.REVOCATIONS_GET, new JsonObject(),
+            new DeliveryOptions().setSendTimeout(10_000)).map(msg -> msg.body());
+    return list.onSuccess(revoked::addAll).mapEmpty();
+  }
+
+  private Future<Void> loadFromCluster() {
+    return load(null).recover(err -> {
+      log.warn("revocation list not available yet ({}); retrying", err.getMessage());
+      Promise<Void> retry = Promise.promise();
+      vertx.setTimer(1_000, t -> loadFromCluster().onComplete(retry));
+      return retry.future();
+    });
+  }
+
+  /** The process's revocation set, checked by every verifier on every request. */
+  public RevocationSet revoked() {
+    return revoked;
+  }
+
+  /** The verified-token cache shared by every verifier of the process, or null when VERIFY_CACHE_SIZE is 0. */
+  public Cache<String, JsonObject> verifiedTokens() {
+    return verified;
+  }
+
+  /** A verifier for one verticle instance: its own {@code JWTAuth}, the process's set and cache. */
+  public TokenVerifier verifier(java.util.function.Supplier<Future<JsonObject>> keySource) {
+    return new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
+        clock, revoked, keySource, verified);
+  }
+
+  /** The argon2id hasher on the process's worker pool (auth role only). */
+  public PasswordHasher hasher() {
+    return hasher;
+  }
+
+  /** The login limits kept in memory, shared by every issuer instance (auth role only). */
+  public LoginGuards guards() {
+    return guards;
+  }
+
+  /** Stops the timers and consumers and closes the hash workers. */
+  public Future<Void> close() {
+    timers.forEach(vertx::cancelTimer);
+    List<Future<?>> done = new ArrayList<>();
+    consumers.forEach(c -> done.add(c.unregister()));
+    if (hashWorkers != null) {
+      done.add(hashWorkers.close());
+    }
+    return Future.join(done).mapEmpty();
+  }
+}

@@ -1,0 +1,88 @@
+package dev.jwtauth.launcher;
+
+import dev.jwtauth.testsupport.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("The command line administers clients by the same rules as the API, next to a running server")
+class ClientCliTest {
+  static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  record Result(int code, String out) {
+  }
+
+  static Result cli(String... args) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code = new Cli(server.config(), new PrintStream(bytes, true, StandardCharsets.UTF_8),
+        new BufferedReader(new StringReader(""))).run(List.of(args));
+    return new Result(code, bytes.toString(StandardCharsets.UTF_8));
+  }
+
+  private static String secretOf(Result r) {
+    return r.out().lines().filter(l -> l.startsWith("client_secret=")).findFirst().orElseThrow()
+        .substring("client_secret=".length()).split(" ")[0];
+  }
+
+  private static int clientCredentials(String id, String secret) {
+    String basic = "Basic " + Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    return server.postForm("/oauth2/token", basic, Map.of("grant_type", "client_credentials")).statusCode();
+  }
+
+  @Test
+  @DisplayName("client add refuses the admin role and a user-shaped id, like POST /admin/clients")
+  void addRefusesAdmin() {
+    assertThat(cli("client", "add", "cli-admin", "--role", "admin").code()).isEqualTo(2);
+    assertThat(cli("client", "add", "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b").code()).isEqualTo(2);
+    assertThat(cli("client", "list").out()).doesNotContain("cli-admin");
+  }
+
+  @Test
+  @DisplayName("client list, rotate-secret, disable, enable and delete")
+  void lifecycle() {
+    Result added = cli("client", "add", "cli-svc", "--role", "reports", "--scope", "reports:read");
+    assertThat(added.code()).isEqualTo(0);
+    String first = secretOf(added);
+    assertThat(clientCredentials("cli-svc", first)).isEqualTo(200);
+    assertThat(cli("client", "list").out()).contains("cli-svc").contains("[reports]").doesNotContain(first);
+
+    Result rotated = cli("client", "rotate-secret", "cli-svc");
+    assertThat(rotated.code()).isEqualTo(0);
+    String second = secretOf(rotated);
+    assertThat(clientCredentials("cli-svc", first)).isEqualTo(401);
+    assertThat(clientCredentials("cli-svc", second)).isEqualTo(200);
+
+    assertThat(cli("client", "disable", "cli-svc").code()).isEqualTo(0);
+    assertThat(clientCredentials("cli-svc", second)).isEqualTo(401);
+    assertThat(cli("client", "list").out()).contains("DISABLED");
+    assertThat(cli("client", "enable", "cli-svc").code()).isEqualTo(0);
+    assertThat(clientCredentials("cli-svc", second)).isEqualTo(200);
+
+    assertThat(cli("client", "delete", "cli-svc").code()).isEqualTo(0);
+    assertThat(clientCredentials("cli-svc", second)).isEqualTo(401);
+    assertThat(cli("client", "delete", "cli-svc").code()).isEqualTo(2);
+    assertThat(cli("client", "disable", "nobody").code()).isEqualTo(2);
+  }
+}
