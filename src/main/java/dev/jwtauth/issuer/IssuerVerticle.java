@@ -11,8 +11,8 @@ import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
-import dev.jwtauth.jwks.JwksDocument;
-import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.keys.KeyPublication;
+import dev.jwtauth.keys.KeysClient;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
@@ -54,8 +54,7 @@ public final class IssuerVerticle extends VerticleBase {
   private final ProcessServices shared;
   private AccessTokens accessTokens;
   private TokenVerifier verifier;
-  private JwksDocument jwks;
-  private JsonObject discovery;
+  private KeyPublication published;
   private OpenApi openApi;
   private Pool pool;
   private Router router;
@@ -80,6 +79,7 @@ public final class IssuerVerticle extends VerticleBase {
     Revocations revocations = new Revocations(vertx, pool, clock);
     RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
+    published = new KeyPublication(config.issuer(), config.jwksMaxAge());
     verifier = shared.verifier(() -> KeysClient.jwks(vertx));
     TokenService tokens = new TokenService(vertx, accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
         config.clockLeeway(), clock);
@@ -99,9 +99,7 @@ public final class IssuerVerticle extends VerticleBase {
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
     new AdminRoutes(vertx, users, hasher, clients, pool, tokens).mount(router, body, bearer);
-    router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
-    router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
-    router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
+    published.mount(router);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     DemoPage.mount(router, config);
     Servers.back(router, vertx, Map.of(
@@ -132,13 +130,13 @@ public final class IssuerVerticle extends VerticleBase {
         .mapEmpty();
   }
 
-  /** Fetches the signing key and the public key set from the JwksVerticle (at start and on change). */
+  /** Fetches the signing key and the public key set from the KeyManagerVerticle (at start and on change). */
   private Future<Void> loadKeys() {
     return Future.all(KeysClient.signingKey(vertx), KeysClient.jwks(vertx)).<Void>map(all -> {
       useSigningKey(all.resultAt(0));
       useKeySet(all.resultAt(1));
       return null;
-    }).onFailure(err -> log.error("could not load keys from the JWKS verticle: {}", err.getMessage()));
+    }).onFailure(err -> log.error("could not load keys from the key manager: {}", err.getMessage()));
   }
 
   private void useSigningKey(KeysClient.SigningKey key) {
@@ -156,15 +154,7 @@ public final class IssuerVerticle extends VerticleBase {
   /** The public key set: what the verifier trusts, the JWKS served and the algorithms advertised. */
   private void useKeySet(JsonObject set) {
     verifier.update(set);
-    jwks = new JwksDocument(set, config.jwksMaxAge());
-    JsonArray algs = new JsonArray();
-    set.getJsonArray("keys").forEach(k -> {
-      String alg = ((JsonObject) k).getString("alg");
-      if (!algs.contains(alg)) {
-        algs.add(alg);
-      }
-    });
-    discovery = Discovery.document(config.issuer(), algs.getList());
+    published.update(set);
   }
 
   /** The routes this instance serves, once started (the OpenAPI document is checked against them). */

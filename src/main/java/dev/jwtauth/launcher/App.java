@@ -9,7 +9,7 @@ import dev.jwtauth.db.EmbeddedDatabase;
 import dev.jwtauth.db.Migrations;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
-import dev.jwtauth.jwks.JwksVerticle;
+import dev.jwtauth.keys.KeyManagerVerticle;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.resource.ResourceVerticle;
@@ -87,7 +87,7 @@ public final class App implements AutoCloseable {
       }
       ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool).await();
       if (cfg.runsAuth()) {
-        vertx.deployVerticle(() -> new JwksVerticle(cfg, clock), new DeploymentOptions()).await();
+        vertx.deployVerticle(() -> new KeyManagerVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;
         vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, shared)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();

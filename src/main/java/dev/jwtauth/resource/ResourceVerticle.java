@@ -10,7 +10,7 @@ import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.RequireScope;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
-import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.keys.KeysClient;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
@@ -110,7 +110,7 @@ public final class ResourceVerticle extends VerticleBase {
             : err));
   }
 
-  /** Asks for the key set; while no JwksVerticle answers, keeps rejecting tokens and asks again. */
+  /** Asks for the key set; while no KeyManagerVerticle answers, keeps rejecting tokens and asks again. */
   private Future<Void> fetchKeys() {
     return keySource.get()
         .onSuccess(verifier::update)
