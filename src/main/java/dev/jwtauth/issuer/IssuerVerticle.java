@@ -4,12 +4,10 @@ import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
-import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
-import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.keys.KeyPublication;
 import dev.jwtauth.keys.KeysClient;
@@ -23,7 +21,6 @@ import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -32,7 +29,6 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.BindException;
 import java.time.Clock;
 import java.util.Map;
 
@@ -119,14 +115,7 @@ public final class IssuerVerticle extends VerticleBase {
         .compose(v -> new TokenBusApi(tokens, verifier, revocations, clients).register(bus))
         .compose(v -> loadKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
-        .compose(v -> vertx.createHttpServer(Servers.options(config))
-            .invalidRequestHandler(Responses.invalidRequests(vertx))
-            .requestHandler(router)
-            .listen(config.authHttpPort(), config.httpHost()))
-        .recover(err -> Future.failedFuture(err instanceof BindException
-            ? new ConfigException("AUTH_HTTP_PORT " + config.authHttpPort() + " is already in use on " + config.httpHost()
-                + "; stop the other process or choose another port.", err)
-            : err))
+        .compose(v -> Servers.listen(vertx, config, router, config.authHttpPort(), "AUTH_HTTP_PORT"))
         .mapEmpty();
   }
 

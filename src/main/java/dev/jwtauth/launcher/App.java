@@ -177,7 +177,7 @@ public final class App implements AutoCloseable {
       }
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || (t.getMessage() != null && t.getMessage().contains("onnection refused"))) {
+      if (t instanceof ConnectException) {
         return new ConfigException("Cannot connect to PostgreSQL at " + describe(cfg) + " (" + t.getMessage()
             + "); check PG_URI and that the server is running.", e);
       }

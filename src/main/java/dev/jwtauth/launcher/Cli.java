@@ -15,7 +15,6 @@ import dev.jwtauth.keys.KeyEntry;
 import dev.jwtauth.keys.KeyFiles;
 import dev.jwtauth.keys.KeyRing;
 import dev.jwtauth.keys.SigningAlgorithm;
-import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.Names;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.PasswordPolicy;

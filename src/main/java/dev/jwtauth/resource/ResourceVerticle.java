@@ -3,7 +3,6 @@ package dev.jwtauth.resource;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.config.AppConfig;
-import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireRole;
@@ -25,7 +24,6 @@ import io.vertx.ext.web.handler.JWTAuthHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.BindException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -100,14 +98,7 @@ public final class ResourceVerticle extends VerticleBase {
     return keysChanged.completion()
         .compose(v -> fetchKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
-        .compose(v -> vertx.createHttpServer(Servers.options(config))
-            .invalidRequestHandler(Responses.invalidRequests(vertx))
-            .requestHandler(router)
-            .listen(config.resourceHttpPort(), config.httpHost()))
-        .recover(err -> Future.failedFuture(err instanceof BindException
-            ? new ConfigException("RESOURCE_HTTP_PORT " + config.resourceHttpPort() + " is already in use on "
-                + config.httpHost() + "; stop the other process or choose another port.", err)
-            : err));
+        .compose(v -> Servers.listen(vertx, config, router, config.resourceHttpPort(), "RESOURCE_HTTP_PORT"));
   }
 
   /** Asks for the key set; while no KeyManagerVerticle answers, keeps rejecting tokens and asks again. */
