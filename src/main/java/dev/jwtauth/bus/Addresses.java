@@ -9,10 +9,16 @@ public final class Addresses {
   private Addresses() {
   }
 
-  /** Request {} ; reply the public JWKS {"keys":[…]} (RFC 7517) of every key a resource server should trust. */
+  /**
+   * Request {} ; reply the public JWKS {"keys":[…]} (RFC 7517) of every key a resource server should trust.
+   * In a cluster the reply carries the {@link KeySetSeal#HEADER} header; an unsealed reply is refused.
+   */
   public static final String JWKS_GET = "auth.jwks.get";
 
-  /** Publish {"keys":[…]}: the public key set after a change (new, rotated or retired key). */
+  /**
+   * Publish {"keys":[…]}: the public key set after a change (new, rotated or retired key). In a cluster it
+   * carries the {@link KeySetSeal#HEADER} header; receivers drop a set without a valid seal.
+   */
   public static final String JWKS_CHANGED = "auth.jwks.changed";
 
   /**

@@ -1,6 +1,7 @@
 package dev.jwtauth.issuer;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.db.Database;
@@ -103,7 +104,11 @@ public final class IssuerVerticle extends VerticleBase {
             ? Future.succeededFuture() : Future.failedFuture("no signing key")));
 
     var bus = vertx.eventBus();
-    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> useKeySet(msg.body()));
+    var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> {
+      if (KeySetSeal.accepts(vertx, msg)) {
+        useKeySet(msg.body());
+      }
+    });
     var signingChanged = bus.<JsonObject>localConsumer(Addresses.SIGNING_KEY_CHANGED,
         msg -> useSigningKey(KeysClient.signingKey(msg.body())));
     return Future.all(keysChanged.completion(), signingChanged.completion())

@@ -1,6 +1,7 @@
 package dev.jwtauth.keys;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
@@ -47,7 +48,10 @@ public final class KeyManagerVerticle extends VerticleBase {
         .compose(loaded -> {
           ring = loaded;
           var bus = vertx.eventBus();
-          var jwks = bus.<JsonObject>consumer(Addresses.JWKS_GET, msg -> msg.reply(ring.publicJwks()));
+          var jwks = bus.<JsonObject>consumer(Addresses.JWKS_GET, msg -> {
+            JsonObject set = ring.publicJwks();
+            msg.reply(set, KeySetSeal.sealed(vertx, set));
+          });
           var signing = bus.<JsonObject>localConsumer(Addresses.SIGNING_KEY_GET, this::replySigningKey);
           var rotate = bus.<JsonObject>localConsumer(Addresses.KEYS_ROTATE,
               msg -> rotate(true).onSuccess(kid -> msg.reply(new JsonObject().put("kid", kid)))
@@ -166,6 +170,7 @@ public final class KeyManagerVerticle extends VerticleBase {
   private void announce() {
     var bus = vertx.eventBus();
     bus.publish(Addresses.SIGNING_KEY_CHANGED, signingKey(), new DeliveryOptions().setLocalOnly(true));
-    bus.publish(Addresses.JWKS_CHANGED, ring.publicJwks());
+    JsonObject set = ring.publicJwks();
+    bus.publish(Addresses.JWKS_CHANGED, set, KeySetSeal.sealed(vertx, set));
   }
 }

@@ -1,6 +1,7 @@
 package dev.jwtauth.keys;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.bus.KeySetSeal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -19,9 +20,12 @@ public final class KeysClient {
   private KeysClient() {
   }
 
-  /** The public key set ({@code {"keys":[…]}}). */
+  /** The public key set ({@code {"keys":[…]}}); in a cluster, only a sealed one ({@link KeySetSeal}). */
   public static Future<JsonObject> jwks(Vertx vertx) {
-    return vertx.eventBus().<JsonObject>request(Addresses.JWKS_GET, new JsonObject(), TIMEOUT).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(Addresses.JWKS_GET, new JsonObject(), TIMEOUT)
+        .compose(msg -> KeySetSeal.accepts(vertx, msg)
+            ? Future.succeededFuture(msg.body())
+            : Future.failedFuture("the key set received is not sealed with this cluster's credentials"));
   }
 
   /**

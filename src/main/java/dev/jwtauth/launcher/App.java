@@ -1,5 +1,7 @@
 package dev.jwtauth.launcher;
 
+import dev.jwtauth.bus.ClusterCredentials;
+import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
@@ -118,15 +120,19 @@ public final class App implements AutoCloseable {
     var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
     Vertx vertx;
     if (cfg.cluster()) {
-      options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0);
+      ClusterCredentials credentials = ClusterCredentials.load(cfg.clusterCredentials());
+      credentials.secure(options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0));
+      HazelcastClusterManager manager = new HazelcastClusterManager(Cluster.hazelcast(cfg, credentials));
       try {
-        vertx = builder.withClusterManager(new HazelcastClusterManager(Cluster.hazelcast(cfg))).buildClustered().await();
+        vertx = builder.withClusterManager(manager).buildClustered().await();
       } catch (Exception e) {
         throw new ConfigException("Cannot join the cluster on " + cfg.clusterHost() + ":" + cfg.clusterPort()
-            + " (" + e.getMessage() + "); check CLUSTER_HOST, CLUSTER_PORT and CLUSTER_MEMBERS.", e);
+            + " (" + e.getMessage() + "); check CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS and CLUSTER_CREDENTIALS.", e);
       }
-      log.info("Joined cluster '{}' as {}:{} (members {})", Cluster.NAME, cfg.clusterHost(), cfg.clusterPort(),
-          cfg.clusterMembers());
+      KeySetSeal.install(vertx, credentials);
+      log.info("Joined cluster '{}' as {}:{} ({} member(s) now; listed {})", credentials.clusterName(), cfg.clusterHost(),
+          cfg.clusterPort(), manager.getNodes().size(), cfg.clusterMembers());
+      Cluster.warnIfAlone(vertx, manager, cfg);
     } else {
       vertx = builder.build();
     }

@@ -1,5 +1,6 @@
 package dev.jwtauth.launcher;
 
+import dev.jwtauth.bus.ClusterCredentials;
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.clients.ClientRules;
@@ -27,6 +28,7 @@ import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,7 +38,7 @@ import java.util.Optional;
 
 /**
  * The command line in the same jar: {@code user add|disable|unlock}, {@code keys rotate|list},
- * {@code client add}. It works against the configured database (the embedded one of a running
+ * {@code client add}, {@code cluster credentials}. It works against the configured database (the embedded one of a running
  * server too) and keys directory. Results go to stdout, errors to stderr as one sentence.
  */
 final class Cli {
@@ -50,7 +52,8 @@ final class Cli {
       "       java -jar jwt-auth-server.jar client add <client_id> [--role <role>]... [--scope <scope>]...",
       "       java -jar jwt-auth-server.jar client list",
       "       java -jar jwt-auth-server.jar client disable|enable|delete <client_id>",
-      "       java -jar jwt-auth-server.jar client rotate-secret <client_id>");
+      "       java -jar jwt-auth-server.jar client rotate-secret <client_id>",
+      "       java -jar jwt-auth-server.jar cluster credentials <dir>   (a new cluster's credentials; give every member a copy)");
 
   private final AppConfig config;
   private final PrintStream out;
@@ -81,13 +84,37 @@ final class Cli {
       case "client enable" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "enabled"));
       case "client delete" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "deleted"));
       case "client rotate-secret" -> withDatabase(rest, 1, this::clientRotateSecret);
+      case "cluster credentials" -> clusterCredentials(rest, out);
       default -> usage("unknown command '" + String.join(" ", args) + "'");
     };
   }
 
-  private int usage(String problem) {
+  private static int usage(String problem) {
     System.err.println("jwt-auth-server: " + problem + "\n" + USAGE);
     return 64;
+  }
+
+  /** Whether {@code args} is a command that needs no settings (it runs even when they are incomplete). */
+  static boolean needsNoConfig(List<String> args) {
+    return args.size() >= 2 && args.get(0).equals("cluster") && args.get(1).equals("credentials");
+  }
+
+  /** {@code cluster credentials DIR}: the credentials of a new cluster (folder 0700, files 0600), never overwritten. */
+  static int clusterCredentials(List<String> args, PrintStream out) {
+    if (args.size() != 1 || args.get(0).startsWith("--")) {
+      return usage("cluster credentials takes one folder");
+    }
+    Path dir = Path.of(args.get(0));
+    try {
+      ClusterCredentials credentials = ClusterCredentials.create(dir);
+      out.println("created the credentials of cluster " + credentials.clusterName() + " in " + dir.toAbsolutePath());
+      out.println("give every member a copy of this folder and run it with CLUSTER_CREDENTIALS=" + dir.toAbsolutePath()
+          + " (keep it private: whoever holds it can join the cluster)");
+      return 0;
+    } catch (ConfigException e) {
+      System.err.println("jwt-auth-server: " + e.getMessage());
+      return 2;
+    }
   }
 
   private int keysList() {

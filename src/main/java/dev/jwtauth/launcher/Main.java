@@ -24,6 +24,9 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (Cli.needsNoConfig(List.of(args))) {
+      System.exit(Cli.clusterCredentials(List.of(args).subList(2, args.length), System.out));
+    }
     AppConfig cfg;
     Vertx configVertx = Vertx.vertx();
     try {

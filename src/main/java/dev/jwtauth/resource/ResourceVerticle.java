@@ -1,6 +1,7 @@
 package dev.jwtauth.resource;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
@@ -75,7 +76,11 @@ public final class ResourceVerticle extends VerticleBase {
       keySource = () -> KeysClient.jwks(vertx);
     }
     verifier = shared.verifier(keySource);
-    var keysChanged = vertx.eventBus().<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> verifier.update(msg.body()));
+    var keysChanged = vertx.eventBus().<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> {
+      if (KeySetSeal.accepts(vertx, msg)) {
+        verifier.update(msg.body());
+      }
+    });
 
     router = Router.router(vertx);
     Servers.front(router, config);

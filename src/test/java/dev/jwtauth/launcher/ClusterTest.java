@@ -1,6 +1,7 @@
 package dev.jwtauth.launcher;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.bus.ClusterCredentials;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.testsupport.Jwts;
 import dev.jwtauth.testsupport.TestServer;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@DisplayName("Three processes on a clustered event bus (1 auth + 2 resource) act as one server")
+@DisplayName("Three processes holding the same cluster credentials (1 auth + 2 resource) act as one server")
 class ClusterTest {
 
   record Member(String roles, int httpAuth, int httpResource, int clusterPort) {
@@ -41,6 +42,7 @@ class ClusterTest {
     env.put("CLUSTER_HOST", "127.0.0.1");
     env.put("CLUSTER_PORT", Integer.toString(m.clusterPort()));
     env.put("CLUSTER_MEMBERS", members);
+    env.put("CLUSTER_CREDENTIALS", settings.getString("CLUSTER_CREDENTIALS"));
     env.put("ROLES", m.roles());
     env.put("HTTP_HOST", "127.0.0.1");
     env.put("AUTH_HTTP_PORT", Integer.toString(m.httpAuth()));
@@ -54,7 +56,7 @@ class ClusterTest {
   }
 
   private static void awaitReady(Vertx vertx, WebClient client, int port, Process p) {
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 1_800; i++) {
       assertThat(p.isAlive()).as("process on " + port + " alive").isTrue();
       try {
         if (client.get(port, "127.0.0.1", "/ready").send().await().statusCode() == 200) {
@@ -86,8 +88,10 @@ class ClusterTest {
   @Test
   @DisplayName("tokens, logouts, rotations and bus requests cross processes; losing a resource process loses nothing")
   void threeProcesses() throws Exception {
-    JsonObject settings = TestServer.baseSettings();
     Path dir = TestServer.tempDir("cluster");
+    Path credentials = dir.resolve("credentials").toAbsolutePath();
+    ClusterCredentials.create(credentials);
+    JsonObject settings = TestServer.baseSettings().put("CLUSTER_CREDENTIALS", credentials.toString());
     Member auth = new Member("auth", TestServer.freePort(), TestServer.freePort(), TestServer.freePort());
     Member res1 = new Member("resource", TestServer.freePort(), TestServer.freePort(), TestServer.freePort());
     Member res2 = new Member("resource", TestServer.freePort(), TestServer.freePort(), TestServer.freePort());
@@ -112,10 +116,11 @@ class ClusterTest {
       mine.putAll(Map.of("CLUSTER", true, "CLUSTER_PORT", testPort, "CLUSTER_MEMBERS", members, "ROLES", "resource",
           "AUTH_HTTP_PORT", 1, "RESOURCE_HTTP_PORT", 2));
       AppConfig memberCfg = AppConfig.from(new JsonObject(mine));
+      ClusterCredentials creds = ClusterCredentials.load(credentials);
       VertxOptions options = new VertxOptions();
-      options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
-      member = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(Cluster.hazelcast(memberCfg)))
-          .buildClustered().await();
+      creds.secure(options.getEventBusOptions().setHost("127.0.0.1").setPort(0));
+      member = Vertx.builder().with(options)
+          .withClusterManager(new HazelcastClusterManager(Cluster.hazelcast(memberCfg, creds))).buildClustered().await();
 
       // 1. a token issued by the auth process validates on both resource processes
       JsonObject login = client.post(auth.httpAuth(), "127.0.0.1", "/auth/login").sendJsonObject(
@@ -124,10 +129,14 @@ class ClusterTest {
       assertThat(me(client, res1.httpResource(), access).statusCode()).isEqualTo(200);
       assertThat(me(client, res2.httpResource(), access).statusCode()).isEqualTo(200);
 
-      // 2. an auth.token.issue sent from another member is served, and its token works everywhere
+      // 2. an auth.token.issue sent from another member (as a registered client) is served, and its token works everywhere
+      String secret = client.post(auth.httpAuth(), "127.0.0.1", "/admin/clients").putHeader("Authorization", "Bearer " + access)
+          .sendJsonObject(new JsonObject().put("client_id", "svc-client").put("roles", new JsonArray().add("user"))
+              .put("scopes", new JsonArray())).await().bodyAsJsonObject().getString("client_secret");
+      JsonObject asClient = new JsonObject().put("client_id", "svc-client").put("client_secret", secret);
       Vertx bus = member;
       String serviceToken = bus.eventBus().<JsonObject>request(Addresses.TOKEN_ISSUE,
-              new JsonObject().put("sub", "svc").put("roles", new JsonArray().add("user")))
+              asClient.copy().put("sub", "svc").put("roles", new JsonArray().add("user")))
           .map(Message::body).await().getString("access_token");
       assertThat(me(client, res1.httpResource(), serviceToken).statusCode()).isEqualTo(200);
       assertThat(me(client, res2.httpResource(), serviceToken).statusCode()).isEqualTo(200);
@@ -150,7 +159,7 @@ class ClusterTest {
           .putHeader("Authorization", "Bearer " + admin).send().await().bodyAsJsonObject().getString("kid");
       String rotated = null;
       for (int i = 0; i < 200 && rotated == null; i++) {
-        String t = bus.eventBus().<JsonObject>request(Addresses.TOKEN_ISSUE, new JsonObject().put("sub", "svc"))
+        String t = bus.eventBus().<JsonObject>request(Addresses.TOKEN_ISSUE, asClient.copy().put("sub", "svc"))
             .map(Message::body).await().getString("access_token");
         if (newKid.equals(Jwts.part(t, 0).getString("kid"))) {
           rotated = t;
