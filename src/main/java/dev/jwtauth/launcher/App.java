@@ -10,13 +10,13 @@ import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.jwks.JwksVerticle;
 import dev.jwtauth.ops.Metrics;
+import dev.jwtauth.ops.SafeMetricsFactory;
 import dev.jwtauth.resource.ResourceVerticle;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -105,14 +105,18 @@ public final class App implements AutoCloseable {
     }
   }
 
-  /** Vert.x with Micrometer metrics (Prometheus), clustered over Hazelcast when {@code CLUSTER=true}. */
+  /**
+   * Vert.x with Micrometer metrics (Prometheus), clustered over Hazelcast when {@code CLUSTER=true}.
+   * The metrics go through {@link SafeMetricsFactory}: a connection accepted while a server was
+   * starting would otherwise never get an answer.
+   */
   private static Vertx createVertx(AppConfig cfg) {
     String registry = "jwt-auth-server-" + UUID.randomUUID();
     VertxOptions options = new VertxOptions().setPreferNativeTransport(false)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registry)
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
+    var builder = Vertx.builder().with(options).withMetrics(new SafeMetricsFactory());
     Vertx vertx;
     if (cfg.cluster()) {
       options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0);
