@@ -86,7 +86,8 @@ public final class ResourceVerticle extends VerticleBase {
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     Servers.back(router, vertx, Map.of(
-        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet")));
+        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet")),
+        !config.managementServer());
 
     return Future.all(keysChanged.completion(), revokedNow.completion())
         .compose(v -> fetchKeys())

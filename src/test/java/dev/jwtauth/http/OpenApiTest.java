@@ -147,6 +147,16 @@ class OpenApiTest {
   }
 
   @Test
+  @DisplayName("GET /metrics is documented on the management server only, not on the public origins")
+  void metricsOnManagementServer() {
+    JsonArray servers = fromAuth.getJsonObject("paths").getJsonObject("/metrics").getJsonArray("servers");
+    assertThat(servers.stream().map(s -> ((JsonObject) s).getString("url")).toList())
+        .containsExactly(OpenApi.MANAGEMENT_TEMPLATE);
+    assertThat(documented(fromAuth, authUrl)).doesNotContain("GET /metrics");
+    assertThat(documented(fromAuth, resourceUrl)).doesNotContain("GET /metrics");
+  }
+
+  @Test
   @DisplayName("Every path item names its origin, and each operation answers on it (not 404 or 405)")
   void operationsAnswer() {
     JsonObject paths = fromAuth.getJsonObject("paths");
@@ -156,8 +166,9 @@ class OpenApiTest {
       assertThat(item.getJsonArray("servers")).as("servers of %s", path).isNotEmpty();
       for (Object s : item.getJsonArray("servers")) {
         String url = ((JsonObject) s).getString("url");
-        assertThat(url).as("server of %s", path).isIn(authUrl, resourceUrl);
-        int port = url.equals(authUrl) ? server.authPort() : server.resourcePort();
+        assertThat(url).as("server of %s", path).isIn(authUrl, resourceUrl, OpenApi.MANAGEMENT_TEMPLATE);
+        int port = url.equals(authUrl) ? server.authPort()
+            : url.equals(resourceUrl) ? server.resourcePort() : server.managementPort();
         for (String method : item.fieldNames()) {
           if (!METHODS.contains(method)) {
             continue;
