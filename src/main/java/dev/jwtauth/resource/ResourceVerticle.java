@@ -9,6 +9,7 @@ import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.jwks.RemoteJwks;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.Future;
@@ -60,12 +61,17 @@ public final class ResourceVerticle extends VerticleBase {
   public Future<?> start() {
     revoked = RevocationSet.shared(vertx, clock);
     if (config.jwksUri() != null) {
-      WebClient web = WebClient.create(vertx);
-      keySource = () -> web.getAbs(config.jwksUri()).timeout(5_000).send().compose(res -> res.statusCode() == 200
-          ? Future.succeededFuture(res.bodyAsJsonObject())
-          : Future.failedFuture("JWKS_URI answered " + res.statusCode()));
-      // Outside the cluster nobody announces rotations: re-read the key set as often as it may be cached.
-      vertx.setPeriodic(Math.max(10_000, config.jwksMaxAge().toMillis()), t -> keySource.get().onSuccess(verifier::update));
+      RemoteJwks remote = new RemoteJwks(WebClient.create(vertx), config.jwksUri());
+      keySource = remote::fetch;
+      // Outside the cluster nobody announces rotations: re-read the key set as often as it may be
+      // cached, conditionally (a 304 leaves the verifier as it is).
+      vertx.setPeriodic(Math.max(10_000, config.jwksMaxAge().toMillis()), t -> remote.fetchIfChanged()
+          .onSuccess(changed -> {
+            if (changed != null) {
+              verifier.update(changed);
+            }
+          })
+          .onFailure(err -> log.warn("JWKS_URI not re-read ({}); keeping the keys held", err.getMessage())));
     } else {
       keySource = () -> KeysClient.jwks(vertx);
     }
