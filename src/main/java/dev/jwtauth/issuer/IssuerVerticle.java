@@ -126,6 +126,7 @@ public final class IssuerVerticle extends VerticleBase {
     vertx.setPeriodic(PRUNE_MILLIS, t -> {
       revoked.prune(config.clockLeeway().toSeconds());
       revocations.prune().compose(n -> refreshTokens.prune())
+          .compose(n -> Audit.prune(pool, clock.instant().minus(config.auditRetention())))
           .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()));
     });
     return Future.all(List.of(keysChanged.completion(), signingChanged.completion(), revokedNow.completion(),
