@@ -4,6 +4,7 @@ import dev.jwtauth.testsupport.TestServer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,6 +81,7 @@ class StartupRaceTest {
       stop.set(true);
       pool.shutdownNow();
     }
+    LoggerFactory.getLogger(StartupRaceTest.class).info("requests during start-up, by outcome: {}", outcomes);
     assertThat(unanswered).as("requests without an answer; outcomes %s", outcomes).isEmpty();
     assertThat(outcomes.get("200")).as("outcomes %s", outcomes).isNotNull();
   }
