@@ -117,13 +117,14 @@ public final class KeyFiles {
   public static void retire(Path dir, KeyEntry key) {
     try {
       Path retired = Files.createDirectories(dir.resolve("retired"));
-      Path publicFile = dir.resolve(key.fileStem() + PUBLIC_SUFFIX);
-      if (Files.exists(publicFile)) {
-        Files.move(publicFile, retired.resolve(publicFile.getFileName()), StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
-      }
+      // Private key first: a process listing the directory meanwhile (another cluster member)
+      // then never sees a private key whose public half has already gone.
       Files.deleteIfExists(privateFile(dir, key));
       Files.deleteIfExists(retired.resolve(key.fileStem() + PRIVATE_SUFFIX));
+      Path publicFile = dir.resolve(key.fileStem() + PUBLIC_SUFFIX);
+      if (Files.exists(publicFile)) {
+        Files.move(publicFile, retired.resolve(publicFile.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+      }
       log.info("Retired signing key kid={}: every token it signed has expired; private key deleted", key.kid());
     } catch (IOException e) {
       log.error("could not retire key kid={} in {}: {}", key.kid(), dir, e.getMessage());
