@@ -221,7 +221,8 @@ start_server() {
   read -r auth_port res_port < <(free_ports)
   local t0 t1
   t0=$(date +%s%N)
-  (cd "$dir" && exec env HTTP_HOST=127.0.0.1 AUTH_HTTP_PORT="$auth_port" RESOURCE_HTTP_PORT="$res_port" \
+  # MANAGEMENT_HTTP_PORT=0: a free port, so the kit never collides with a server already on 9000
+  (cd "$dir" && exec env HTTP_HOST=127.0.0.1 AUTH_HTTP_PORT="$auth_port" RESOURCE_HTTP_PORT="$res_port" MANAGEMENT_HTTP_PORT=0 \
       SIGNING_ALG="$alg" BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" LOGIN_IP_LIMIT=1000000 LOCKOUT_THRESHOLD=1000 \
       "$@" java -Xlog:gc:file="$dir/gc-$label.log" $JAVA_OPTS_SERVER -jar "$JAR" >"$dir/server-$label.log" 2>&1) &
   PID=$!

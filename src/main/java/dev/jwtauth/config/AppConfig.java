@@ -54,7 +54,14 @@ import java.util.Set;
  * @param clusterMembers    the members to join, {@code host:port}, TCP/IP (no multicast)
  * @param logFormat         {@code text} or {@code json} (one JSON object a line)
  * @param jwksUri           for a resource-only process outside the cluster: the auth server's JWKS URL,
- *                          fetched over HTTP instead of the event bus (null: use the bus)
+ *                          fetched over HTTP instead of the event bus (null: use the bus); https unless
+ *                          its host is loopback (127.0.0.1, localhost, [::1])
+ * @param httpIdleTimeout   an HTTP connection with no traffic for this long is closed (0 = never)
+ * @param managementHttpHost address the management server ({@code /metrics}, {@code /health},
+ *                          {@code /ready}) binds to; loopback by default
+ * @param managementHttpPort port of the management server (0 picks a free one; -1 = no management
+ *                          server, {@code /metrics} then stays on both origins)
+ * @param auditRetention    audit rows older than this are deleted (checked every 10 minutes)
  * @param trustedProxies    addresses and CIDR ranges of reverse proxies whose {@code X-Forwarded-For} is
  *                          believed (empty: the header is never read)
  * @param hashQueueMax      logins waiting for or running an argon2 hash in a process before further
@@ -108,7 +115,11 @@ public record AppConfig(
     List<String> trustedProxies,
     int hashQueueMax,
     int lockoutAccountPerHour,
-    Path clusterCredentials) {
+    Path clusterCredentials,
+    Duration httpIdleTimeout,
+    String managementHttpHost,
+    int managementHttpPort,
+    Duration auditRetention) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -119,7 +130,8 @@ public record AppConfig(
       "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
       "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI",
       "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR",
-      "CLUSTER_CREDENTIALS");
+      "CLUSTER_CREDENTIALS",
+      "HTTP_IDLE_TIMEOUT", "MANAGEMENT_HTTP_HOST", "MANAGEMENT_HTTP_PORT", "AUDIT_RETENTION");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = dev.jwtauth.keys.SigningAlgorithm.NAMES;
@@ -130,6 +142,21 @@ public record AppConfig(
    */
   public Duration keyRetirementDelay() {
     return accessTokenTtl.plus(clockLeeway).plus(jwksMaxAge);
+  }
+
+  /** Whether the management server runs ({@code MANAGEMENT_HTTP_PORT} is not -1); then {@code /metrics} is only there. */
+  public boolean managementServer() {
+    return managementHttpPort >= 0;
+  }
+
+  /** An https URL, or an http one whose host is a loopback name or address. */
+  static boolean secureOrLoopback(String url) {
+    URI uri = URI.create(url);
+    if ("https".equals(uri.getScheme())) {
+      return true;
+    }
+    String host = uri.getHost();
+    return host != null && (host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]"));
   }
 
   /** Whether both servers serve HTTPS. */
@@ -218,7 +245,11 @@ public record AppConfig(
         r.proxies("TRUSTED_PROXIES"),
         r.integer("HASH_QUEUE_MAX", 0, 1_000_000),
         r.integer("LOCKOUT_ACCOUNT_PER_HOUR", 1, 1_000_000),
-        r.optional("CLUSTER_CREDENTIALS") == null ? null : Path.of(r.optional("CLUSTER_CREDENTIALS")));
+        r.optional("CLUSTER_CREDENTIALS") == null ? null : Path.of(r.optional("CLUSTER_CREDENTIALS")),
+        r.seconds("HTTP_IDLE_TIMEOUT", 0, 86_400),
+        r.string("MANAGEMENT_HTTP_HOST"),
+        r.integer("MANAGEMENT_HTTP_PORT", -1, 65_535),
+        r.seconds("AUDIT_RETENTION", 3_600, 315_360_000));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");
@@ -229,6 +260,15 @@ public record AppConfig(
     }
     if (cfg.jwksUri != null && !cfg.roles.equals("resource")) {
       throw new ConfigException("JWKS_URI is for ROLES=resource only; a process with the auth role has the keys itself.");
+    }
+    if (cfg.jwksUri != null && !secureOrLoopback(cfg.jwksUri)) {
+      throw new ConfigException("JWKS_URI must be an https URL (plain http only to 127.0.0.1, localhost or [::1]),"
+          + " not '" + cfg.jwksUri + "': keys fetched in the clear could be replaced on the way.");
+    }
+    if (cfg.managementHttpPort > 0
+        && (cfg.managementHttpPort == cfg.authHttpPort || cfg.managementHttpPort == cfg.resourceHttpPort)) {
+      throw new ConfigException("MANAGEMENT_HTTP_PORT must differ from AUTH_HTTP_PORT and RESOURCE_HTTP_PORT (it is "
+          + cfg.managementHttpPort + ").");
     }
     if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
       throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");

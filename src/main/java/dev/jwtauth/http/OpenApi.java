@@ -26,6 +26,11 @@ public final class OpenApi {
   public static final String AUTH_TEMPLATE = "http://localhost:8080";
   /** The resource origin's URL as written in the file. */
   public static final String RESOURCE_TEMPLATE = "http://localhost:8081";
+  /**
+   * The management server's default URL as written in the file ({@code /metrics}); left as is:
+   * it is not a public origin, and a client of the origins cannot reach it.
+   */
+  public static final String MANAGEMENT_TEMPLATE = "http://127.0.0.1:9000";
   private static final String RESOURCE = "openapi.json";
 
   private final JsonObject template;

@@ -19,15 +19,21 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.CorsHandler;
 
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /** What both HTTP servers share: options (TLS, header limits) and the common front handlers. */
 public final class Servers {
   private Servers() {
   }
 
-  /** Server options: HTTPS from the configured PEM files when set. */
+  /**
+   * Server options: HTTPS from the configured PEM files when set, and connections closed after
+   * {@code HTTP_IDLE_TIMEOUT} without traffic (a held-open idle connection costs the server a
+   * socket and buffers, and nothing else would ever close it).
+   */
   public static HttpServerOptions options(AppConfig config) {
-    HttpServerOptions options = new HttpServerOptions().setMaxHeaderSize(16_384);
+    HttpServerOptions options = new HttpServerOptions().setMaxHeaderSize(16_384)
+        .setIdleTimeout((int) config.httpIdleTimeout().toSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
     if (config.tls()) {
       options.setSsl(true).setKeyCertOptions(keyCert(config));
     }
@@ -88,13 +94,14 @@ public final class Servers {
 
   /**
    * What every router ends with: {@code /health}, {@code /ready} with the given checks,
-   * {@code /metrics}, and JSON errors for failures, 404 and 405.
+   * {@code /metrics} when {@code withMetrics} (no management server), and JSON errors for
+   * failures, 404 and 405.
    */
-  public static void back(Router router, Vertx vertx, Map<String, Supplier<Future<?>>> readiness) {
+  public static void back(Router router, Vertx vertx, Map<String, Supplier<Future<?>>> readiness, boolean withMetrics) {
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(Readiness.handler(vertx, readiness));
     Metrics metrics = Metrics.of(vertx);
-    if (metrics.registryName() != null) {
+    if (withMetrics && metrics.registryName() != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registryName()));
     }
     router.route().failureHandler(Responses::failureHandler);

@@ -101,7 +101,7 @@ public final class IssuerVerticle extends VerticleBase {
     Servers.back(router, vertx, Map.of(
         "database", () -> pool.query("SELECT 1").execute(),
         "keys", () -> accessTokens.kid() != null && verifier.ready()
-            ? Future.succeededFuture() : Future.failedFuture("no signing key")));
+            ? Future.succeededFuture() : Future.failedFuture("no signing key")), !config.managementServer());
 
     var bus = vertx.eventBus();
     var keysChanged = bus.<JsonObject>consumer(Addresses.JWKS_CHANGED, msg -> {

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
 
 /**
  * Reads and writes the key files of {@code keys/}: {@code <alg>-<kid>.key.pem} (PKCS#8, mode 0600) and
- * {@code <alg>-<kid>.pub.pem} (SubjectPublicKeyInfo), e.g. {@code RS256-t4x1q2-9f3a.key.pem}; retired
- * keys move to {@code retired/}. Blocking: run it on a worker thread.
+ * {@code <alg>-<kid>.pub.pem} (SubjectPublicKeyInfo), e.g. {@code RS256-t4x1q2-9f3a.key.pem}; a retired
+ * key keeps only its public key, in {@code retired/}. Blocking: run it on a worker thread.
  */
 public final class KeyFiles {
   private static final Logger log = LoggerFactory.getLogger(KeyFiles.class);
@@ -52,6 +52,7 @@ public final class KeyFiles {
     } catch (IOException e) {
       throw new ConfigException("KEYS_DIR " + dir.toAbsolutePath() + " cannot be created: " + e.getMessage() + ".");
     }
+    purgeRetiredPrivateKeys(dir);
     List<KeyEntry> keys = load(dir);
     if (keys.isEmpty() || new KeyRing(keys).active().alg() != alg) {
       long created = keys.isEmpty() ? clock.millis() / 1000 : nextCreation(new KeyRing(keys), clock);
@@ -108,20 +109,51 @@ public final class KeyFiles {
     }
   }
 
-  /** Moves a retired key's files to {@code dir/retired/}: no longer loaded, kept for the record. */
+  /**
+   * Retires a key once no token it signed can still be valid: its private key file is deleted
+   * (nothing may sign with it again, and a copy of the keys directory no longer holds it), its
+   * public key moves to {@code dir/retired/} for the record, and is no longer loaded.
+   */
   public static void retire(Path dir, KeyEntry key) {
     try {
       Path retired = Files.createDirectories(dir.resolve("retired"));
-      for (String suffix : List.of(PRIVATE_SUFFIX, PUBLIC_SUFFIX)) {
-        Path file = dir.resolve(key.fileStem() + suffix);
-        if (Files.exists(file)) {
-          Files.move(file, retired.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+      // Private key first: a process listing the directory meanwhile (another cluster member)
+      // then never sees a private key whose public half has already gone.
+      Files.deleteIfExists(privateFile(dir, key));
+      Files.deleteIfExists(retired.resolve(key.fileStem() + PRIVATE_SUFFIX));
+      Path publicFile = dir.resolve(key.fileStem() + PUBLIC_SUFFIX);
+      if (Files.exists(publicFile)) {
+        Files.move(publicFile, retired.resolve(publicFile.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+      }
+      log.info("Retired signing key kid={}: every token it signed has expired; private key deleted", key.kid());
+    } catch (IOException e) {
+      log.error("could not retire key kid={} in {}: {}", key.kid(), dir, e.getMessage());
+    }
+  }
+
+  /**
+   * Deletes the private keys that earlier versions kept in {@code dir/retired/} (their keys had
+   * retired: no token they signed is valid any more). Returns how many were deleted.
+   */
+  public static int purgeRetiredPrivateKeys(Path dir) {
+    Path retired = dir.resolve("retired");
+    if (!Files.isDirectory(retired)) {
+      return 0;
+    }
+    int n = 0;
+    try (Stream<Path> s = Files.list(retired)) {
+      for (Path file : s.filter(p -> p.getFileName().toString().endsWith(PRIVATE_SUFFIX)).toList()) {
+        if (Files.deleteIfExists(file)) {
+          n++;
         }
       }
-      log.info("Retired signing key kid={} (every token it signed has expired)", key.kid());
     } catch (IOException e) {
-      log.error("could not move retired key kid={} out of {}: {}", key.kid(), dir, e.getMessage());
+      log.error("could not delete retired private keys in {}: {}", retired, e.getMessage());
     }
+    if (n > 0) {
+      log.info("Deleted {} private key(s) of retired keys from {}", n, retired);
+    }
+    return n;
   }
 
   /** The private key file of {@code key} in {@code dir}. */

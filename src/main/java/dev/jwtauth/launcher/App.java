@@ -10,7 +10,9 @@ import dev.jwtauth.db.Migrations;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.keys.KeyManagerVerticle;
+import dev.jwtauth.ops.ManagementVerticle;
 import dev.jwtauth.ops.Metrics;
+import dev.jwtauth.ops.SafeMetricsFactory;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.resource.ResourceVerticle;
 import dev.jwtauth.users.PasswordHasher;
@@ -18,7 +20,6 @@ import dev.jwtauth.users.UserRepository;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -48,14 +49,16 @@ public final class App implements AutoCloseable {
   private final AppConfig config;
   private final List<IssuerVerticle> issuers;
   private final List<ResourceVerticle> resources;
+  private final int managementPort;
 
   private App(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, List<IssuerVerticle> issuers,
-              List<ResourceVerticle> resources) {
+              List<ResourceVerticle> resources, int managementPort) {
     this.vertx = vertx;
     this.embedded = embedded;
     this.config = config;
     this.issuers = issuers;
     this.resources = resources;
+    this.managementPort = managementPort;
   }
 
   /** Starts with the system clock and a durable embedded database. */
@@ -96,10 +99,17 @@ public final class App implements AutoCloseable {
         vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock, shared)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
-      log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, database {})",
+      int managementPort = -1;
+      if (cfg.managementServer()) {
+        ManagementVerticle management = new ManagementVerticle(cfg, cfg.runsAuth() ? uri : null);
+        vertx.deployVerticle(management).await();
+        managementPort = management.actualPort();
+      }
+      log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, management {}, database {})",
           (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),
+          managementPort < 0 ? "off" : cfg.managementHttpHost() + ":" + managementPort,
           embedded != null ? "embedded" : "external");
-      return new App(vertx, embedded, cfg, List.copyOf(issuers), List.copyOf(resources));
+      return new App(vertx, embedded, cfg, List.copyOf(issuers), List.copyOf(resources), managementPort);
     } catch (Exception e) {
       // await() rethrows checked causes too (a refused connection), hence Exception
       vertx.close().await();
@@ -110,14 +120,18 @@ public final class App implements AutoCloseable {
     }
   }
 
-  /** Vert.x with Micrometer metrics (Prometheus), clustered over Hazelcast when {@code CLUSTER=true}. */
+  /**
+   * Vert.x with Micrometer metrics (Prometheus), clustered over Hazelcast when {@code CLUSTER=true}.
+   * The metrics go through {@link SafeMetricsFactory}: a connection accepted while a server was
+   * starting would otherwise never get an answer.
+   */
   private static Vertx createVertx(AppConfig cfg) {
     String registry = "jwt-auth-server-" + UUID.randomUUID();
     VertxOptions options = new VertxOptions().setPreferNativeTransport(false)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registry)
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
+    var builder = Vertx.builder().with(options).withMetrics(new SafeMetricsFactory());
     Vertx vertx;
     if (cfg.cluster()) {
       ClusterCredentials credentials = ClusterCredentials.load(cfg.clusterCredentials());
@@ -217,6 +231,11 @@ public final class App implements AutoCloseable {
   /** The routes of the resource origin, or none when this process does not run it. */
   public List<Route> resourceRoutes() {
     return resources.isEmpty() ? List.of() : resources.get(0).router().getRoutes();
+  }
+
+  /** The management server's port ({@code /metrics}), or -1 when {@code MANAGEMENT_HTTP_PORT=-1}. */
+  public int managementPort() {
+    return managementPort;
   }
 
   /** The embedded database, or null when PG_URI is used (fault tests stop and restart it). */

@@ -11,11 +11,15 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.UUID;
 
 /**
  * The audit trail of security events (login success and failure, lockout, refresh reuse, logout,
- * revocation, user and client created, user unlocked, key rotated). Any component records an
+ * revocation, user and client created, user unlocked, key rotated), kept for
+ * {@code AUDIT_RETENTION} ({@link #prune}). Any component records an
  * event with {@link #record}; it travels on the bus to an issuer verticle, which stores it in
  * {@code audit_events}. Recording never fails the request that caused it. Events never carry a
  * password, a token or a key.
@@ -52,6 +56,31 @@ public final class Audit {
             e.getString("address"), e.getJsonObject("details", new JsonObject())))
         .<Void>mapEmpty()
         .onFailure(err -> log.warn("audit event {} not stored: {}", e.getString("event"), err.getMessage()));
+  }
+
+  private static final int PRUNE_BATCH = 10_000;
+  private static final int PRUNE_MAX_BATCHES = 100;
+  private static final String PRUNE = "DELETE FROM audit_events WHERE id IN"
+      + " (SELECT id FROM audit_events WHERE at < $1 ORDER BY id LIMIT " + PRUNE_BATCH + ")";
+
+  /**
+   * Deletes the events older than {@code cutoff} ({@code AUDIT_RETENTION} ago), in batches of
+   * {@value #PRUNE_BATCH} rows so that no statement holds locks for long, at most
+   * {@value #PRUNE_MAX_BATCHES} batches a call (the rest goes on the next call).
+   *
+   * @return how many rows were deleted
+   */
+  public static Future<Integer> prune(Pool pool, Instant cutoff) {
+    return pruneBatches(pool, OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC), 0, 0);
+  }
+
+  private static Future<Integer> pruneBatches(Pool pool, OffsetDateTime cutoff, int batches, int deleted) {
+    return pool.preparedQuery(PRUNE).execute(Tuple.of(cutoff)).compose(rows -> {
+      int total = deleted + rows.rowCount();
+      return rows.rowCount() < PRUNE_BATCH || batches + 1 >= PRUNE_MAX_BATCHES
+          ? Future.succeededFuture(total)
+          : pruneBatches(pool, cutoff, batches + 1, total);
+    });
   }
 
   private static final String QUERY = "SELECT id, at, event, user_id, username, client_id, address, details"

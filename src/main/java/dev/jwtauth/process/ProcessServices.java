@@ -97,6 +97,7 @@ public final class ProcessServices {
       LoginFailures loginFailures = new LoginFailures(pool, guards.policy());
       consumers.add(bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body())));
       timers.add(vertx.setPeriodic(PRUNE_MILLIS, t -> revocations.prune().compose(n -> refreshTokens.prune()).compose(n -> loginFailures.prune())
+          .compose(n -> Audit.prune(pool, clock.instant().minus(config.auditRetention())))
           .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()))));
     }
     boolean hasSource = pool != null || config.cluster();

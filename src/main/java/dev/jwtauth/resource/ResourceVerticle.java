@@ -10,6 +10,7 @@ import dev.jwtauth.http.RequireScope;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.keys.KeysClient;
+import dev.jwtauth.keys.RemoteJwks;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
@@ -66,12 +67,17 @@ public final class ResourceVerticle extends VerticleBase {
   public Future<?> start() {
     revoked = shared.revoked();
     if (config.jwksUri() != null) {
-      WebClient web = WebClient.create(vertx);
-      keySource = () -> web.getAbs(config.jwksUri()).timeout(5_000).send().compose(res -> res.statusCode() == 200
-          ? Future.succeededFuture(res.bodyAsJsonObject())
-          : Future.failedFuture("JWKS_URI answered " + res.statusCode()));
-      // Outside the cluster nobody announces rotations: re-read the key set as often as it may be cached.
-      vertx.setPeriodic(Math.max(10_000, config.jwksMaxAge().toMillis()), t -> keySource.get().onSuccess(verifier::update));
+      RemoteJwks remote = new RemoteJwks(WebClient.create(vertx), config.jwksUri());
+      keySource = remote::fetch;
+      // Outside the cluster nobody announces rotations: re-read the key set as often as it may be
+      // cached, conditionally (a 304 leaves the verifier as it is).
+      vertx.setPeriodic(Math.max(10_000, config.jwksMaxAge().toMillis()), t -> remote.fetchIfChanged()
+          .onSuccess(changed -> {
+            if (changed != null) {
+              verifier.update(changed);
+            }
+          })
+          .onFailure(err -> log.warn("JWKS_URI not re-read ({}); keeping the keys held", err.getMessage())));
     } else {
       keySource = () -> KeysClient.jwks(vertx);
     }
@@ -93,7 +99,8 @@ public final class ResourceVerticle extends VerticleBase {
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     Servers.back(router, vertx, Map.of(
-        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet")));
+        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet")),
+        !config.managementServer());
 
     return keysChanged.completion()
         .compose(v -> fetchKeys())

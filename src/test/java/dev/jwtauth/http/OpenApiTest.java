@@ -140,6 +140,16 @@ class OpenApiTest {
   }
 
   @Test
+  @DisplayName("GET /metrics is documented on the management server only, not on the public origins")
+  void metricsOnManagementServer() {
+    JsonArray servers = fromAuth.getJsonObject("paths").getJsonObject("/metrics").getJsonArray("servers");
+    assertThat(servers.stream().map(s -> ((JsonObject) s).getString("url")).toList())
+        .containsExactly(OpenApi.MANAGEMENT_TEMPLATE);
+    assertThat(documented(fromAuth, authUrl)).doesNotContain("GET /metrics");
+    assertThat(documented(fromAuth, resourceUrl)).doesNotContain("GET /metrics");
+  }
+
+  @Test
   @DisplayName("Every path item names its origin, and each operation answers on it (not 404 or 405)")
   void operationsAnswer() {
     JsonObject paths = fromAuth.getJsonObject("paths");
@@ -149,15 +159,16 @@ class OpenApiTest {
       assertThat(item.getJsonArray("servers")).as("servers of %s", path).isNotEmpty();
       for (Object s : item.getJsonArray("servers")) {
         String url = ((JsonObject) s).getString("url");
-        assertThat(url).as("server of %s", path).isIn(authUrl, resourceUrl);
-        Origin origin = url.equals(authUrl) ? Origin.AUTH : Origin.RESOURCE;
+        assertThat(url).as("server of %s", path).isIn(authUrl, resourceUrl, OpenApi.MANAGEMENT_TEMPLATE);
+        int port = url.equals(authUrl) ? server.authPort()
+            : url.equals(resourceUrl) ? server.resourcePort() : server.app().managementPort();
         for (String method : item.fieldNames()) {
           if (!METHODS.contains(method)) {
             continue;
           }
           String concrete = path.replace("{username}", "nobody");
-          int status = server.http().request(HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), origin, concrete)
-              .send().await().statusCode();
+          int status = server.http().web().request(HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), port,
+              "127.0.0.1", concrete).send().await().statusCode();
           if (status == 404 || status == 405) {
             missing.add(method + " " + url + path + " → " + status);
           }

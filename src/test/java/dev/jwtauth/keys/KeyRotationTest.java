@@ -86,7 +86,8 @@ class KeyRotationTest {
       assertThat(again.statusCode()).isEqualTo(200);
       String kidC = again.bodyAsJsonObject().getString("kid");
       assertThat(kids(s)).containsExactlyInAnyOrder(kidB, kidC);
-      assertThat(Files.exists(s.config().keysDir().resolve("retired").resolve("RS256-" + kidA + ".key.pem"))).isTrue();
+      assertThat(Files.exists(s.config().keysDir().resolve("retired").resolve("RS256-" + kidA + ".pub.pem"))).isTrue();
+      assertThat(Files.exists(s.config().keysDir().resolve("retired").resolve("RS256-" + kidA + ".key.pem"))).isFalse();
       assertThat(Files.exists(s.config().keysDir().resolve("RS256-" + kidA + ".key.pem"))).isFalse();
 
       assertThat(Jwts.part(signedByB, 0).getString("kid")).isEqualTo(kidB);

@@ -47,6 +47,7 @@ class ClusterTest {
     env.put("HTTP_HOST", "127.0.0.1");
     env.put("AUTH_HTTP_PORT", Integer.toString(m.httpAuth()));
     env.put("RESOURCE_HTTP_PORT", Integer.toString(m.httpResource()));
+    env.put("MANAGEMENT_HTTP_PORT", "0");
     env.put("PG_URI", settings.getString("PG_URI"));
     env.put("KEYS_DIR", settings.getString("KEYS_DIR"));
     env.put("BOOTSTRAP_ADMIN_PASSWORD", TestServer.ADMIN_PASSWORD);

@@ -62,7 +62,8 @@ class CrashTest {
     Map<String, String> env = Map.of(
         "PG_URI", settings.getString("PG_URI"), "KEYS_DIR", settings.getString("KEYS_DIR"),
         "AUTH_HTTP_PORT", Integer.toString(auth), "RESOURCE_HTTP_PORT", Integer.toString(resource),
-        "HTTP_HOST", "127.0.0.1", "BOOTSTRAP_ADMIN_PASSWORD", TestServer.ADMIN_PASSWORD, "HASH_WORKERS", "2");
+        "HTTP_HOST", "127.0.0.1", "BOOTSTRAP_ADMIN_PASSWORD", TestServer.ADMIN_PASSWORD, "HASH_WORKERS", "2",
+        "MANAGEMENT_HTTP_PORT", "0");
     Vertx vertx = Vertx.vertx();
     WebClient client = WebClient.create(vertx);
     Process server = launch(env, cwd);

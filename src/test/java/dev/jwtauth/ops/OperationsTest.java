@@ -64,20 +64,43 @@ class OperationsTest {
   }
 
   @Test
-  @DisplayName("GET /metrics is Prometheus text with HTTP, login, issuance and validation-failure series")
+  @DisplayName("GET /metrics on the management port is Prometheus text with HTTP, login, issuance and validation-failure series")
   void metrics() {
     server.accessToken("admin", TestServer.ADMIN_PASSWORD);
     server.login("admin", "bad-password");
     server.getResource("/api/me", "not.a.token");
-    var res = server.client.get(server.authPort(), "127.0.0.1", "/metrics").send().await();
+    assertThat(server.managementPort()).isPositive().isNotIn(server.authPort(), server.resourcePort());
+    var res = server.client.get(server.managementPort(), "127.0.0.1", "/metrics").send().await();
     assertThat(res.statusCode()).isEqualTo(200);
     String text = res.bodyAsString();
     assertThat(text).contains("auth_logins_total{outcome=\"success\"}")
         .contains("auth_logins_total{outcome=\"failure\"}")
         .contains("auth_tokens_issued_total{grant=\"password\"}")
+        .contains("auth_validation_failures_total")
         .contains("vertx_http_server_requests_total");
-    String resource = server.client.get(server.resourcePort(), "127.0.0.1", "/metrics").send().await().bodyAsString();
-    assertThat(resource).contains("auth_validation_failures_total");
+  }
+
+  @Test
+  @DisplayName("GET /metrics is not served by the public origins while the management server runs (404)")
+  void metricsOffThePublicOrigins() {
+    for (int port : new int[] {server.authPort(), server.resourcePort()}) {
+      var res = server.client.get(port, "127.0.0.1", "/metrics").send().await();
+      assertThat(res.statusCode()).as("port %d", port).isEqualTo(404);
+      assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo("not_found");
+    }
+  }
+
+  @Test
+  @DisplayName("the management server answers /health and /ready (database and keys checked)")
+  void managementHealth() {
+    assertThat(server.client.get(server.managementPort(), "127.0.0.1", "/health").send().await().statusCode())
+        .isEqualTo(200);
+    var ready = server.client.get(server.managementPort(), "127.0.0.1", "/ready").send().await();
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.bodyAsJsonObject().getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("id")))
+        .contains("database", "keys");
+    assertThat(server.client.get(server.managementPort(), "127.0.0.1", "/api/me").send().await().statusCode())
+        .isEqualTo(404);
   }
 
   @Test

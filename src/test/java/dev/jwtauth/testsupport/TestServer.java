@@ -84,6 +84,7 @@ public final class TestServer implements AutoCloseable {
         .put("PG_URI", TestDatabase.freshDatabase())
         .put("KEYS_DIR", tempDir("keys").toString())
         .put("BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .put("MANAGEMENT_HTTP_PORT", 0)
         .put("VERTICLE_INSTANCES", 2)
         .put("HASH_WORKERS", 2);
     return settings;
@@ -117,6 +118,11 @@ public final class TestServer implements AutoCloseable {
 
   public int resourcePort() {
     return config.resourceHttpPort();
+  }
+
+  /** The management server's port ({@code /metrics}), or -1 when it is off. */
+  public int managementPort() {
+    return app.managementPort();
   }
 
   /** The server's keys as on disk (to forge tokens with the real private key in attack tests). */
