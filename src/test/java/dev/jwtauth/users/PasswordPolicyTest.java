@@ -50,6 +50,16 @@ class PasswordPolicyTest {
     assertThat(PasswordPolicy.problem("z".repeat(1_025))).hasValue("The password must be at most 1024 characters long.");
   }
 
+  @Test
+  @DisplayName("BOOTSTRAP_ADMIN_PASSWORD follows the same policy: a common one stops start-up with a sentence naming the setting")
+  void bootstrapPassword() {
+    var settings = dev.jwtauth.config.ConfigLoader.defaults().put("BOOTSTRAP_ADMIN_PASSWORD", "Password123");
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.jwtauth.config.AppConfig.from(settings))
+        .isInstanceOf(dev.jwtauth.config.ConfigException.class)
+        .hasMessageContaining("BOOTSTRAP_ADMIN_PASSWORD").hasMessageContaining("10,000 most common passwords");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"admin-password-1", "alice-password", "change-me-now", "dave-password", "correct horse battery"})
   @DisplayName("The passwords the tests and README use are not on the list")
