@@ -9,6 +9,7 @@ import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.UserAdmin;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
 import io.vertx.core.Vertx;
@@ -32,10 +33,12 @@ final class AdminRoutes {
   private final Pool pool;
 
   private final TokenService tokens;
+  private final UserAdmin admin;
 
   AdminRoutes(Vertx vertx, UserRepository users, PasswordHasher hasher, ClientRepository clients, Pool pool,
-              TokenService tokens) {
+              TokenService tokens, UserAdmin admin) {
     this.vertx = vertx;
+    this.admin = admin;
     this.tokens = tokens;
     this.users = users;
     this.hasher = hasher;
@@ -46,7 +49,7 @@ final class AdminRoutes {
   void mount(Router router, BodyHandler body, JWTAuthHandler bearer) {
     router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
     router.route("/admin/*").handler(RequireRole.of("admin"));
-    router.post("/admin/users").handler(body).handler(new AdminUsersHandler(users, hasher));
+    new AdminUsersHandler(users, hasher, admin).mount(router, body);
     router.post("/admin/users/:username/unlock").handler(this::unlock);
     router.get("/admin/audit").handler(this::audit);
     new AdminClientsHandler(clients, tokens).mount(router, body);

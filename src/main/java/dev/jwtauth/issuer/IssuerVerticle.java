@@ -16,7 +16,9 @@ import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.ops.Audit;
 import dev.jwtauth.users.LoginFailures;
+import dev.jwtauth.users.UserAdmin;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
@@ -94,7 +96,12 @@ public final class IssuerVerticle extends VerticleBase {
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
-    new AdminRoutes(vertx, users, hasher, clients, pool, tokens).mount(router, body, bearer);
+    UserAdmin userAdmin = new UserAdmin(users, hasher, tokens.userSessions(), event -> {
+      Audit.record(vertx, event);
+      return Future.succeededFuture();
+    }, clock);
+    new AdminRoutes(vertx, users, hasher, clients, pool, tokens, userAdmin).mount(router, body, bearer);
+    new AccountRoutes(users, userAdmin, tokens, loginFailures, hasher, shared.guards()).mount(router, body, bearer);
     published.mount(router);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     DemoPage.mount(router, config);

@@ -11,6 +11,7 @@ import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.tokens.TokenResponse;
+import dev.jwtauth.tokens.UserSessions;
 import dev.jwtauth.users.User;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -39,6 +40,7 @@ final class TokenService {
   private final Clock clock;
   private final Metrics metrics;
   private final Vertx vertx;
+  private final UserSessions userSessions;
 
   TokenService(Vertx vertx, AccessTokens access, RefreshTokens refresh, Revocations revocations, Duration accessTtl,
                Duration leeway, Clock clock) {
@@ -50,6 +52,20 @@ final class TokenService {
     this.accessTtl = accessTtl;
     this.sessionRevocationSpan = accessTtl.plus(leeway);
     this.clock = clock;
+    this.userSessions = new UserSessions(refresh, revocations, sessionRevocationSpan, clock);
+  }
+
+  /** The sessions of users, for administration and self-service. */
+  UserSessions userSessions() {
+    return userSessions;
+  }
+
+  /**
+   * Ends every session of a user and refuses every access token issued to it up to now (a
+   * {@code sub} cut-off until the last of them has expired), on every member.
+   */
+  Future<Void> revokeUser(UUID userId) {
+    return userSessions.revokeAll(userId);
   }
 
   Duration accessTtl() {

@@ -163,6 +163,7 @@ public final class App implements AutoCloseable {
     Pool pool = Database.pool(vertx, uri, cfg);
     try {
       Migrations.migrate(pool).await();
+      dev.jwtauth.users.PasswordPolicy.load();
       long users = new UserRepository(pool).count().await();
       if (users == 0) {
         if (cfg.bootstrapAdminPassword() != null) {

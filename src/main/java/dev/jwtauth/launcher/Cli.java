@@ -16,7 +16,12 @@ import dev.jwtauth.keys.KeyFiles;
 import dev.jwtauth.keys.KeyRing;
 import dev.jwtauth.keys.SigningAlgorithm;
 import dev.jwtauth.tokens.Names;
+import dev.jwtauth.ops.Audit;
+import dev.jwtauth.tokens.RefreshTokens;
+import dev.jwtauth.tokens.SessionIds;
+import dev.jwtauth.tokens.UserSessions;
 import dev.jwtauth.users.PasswordHasher;
+import dev.jwtauth.users.UserAdmin;
 import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
@@ -37,16 +42,21 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The command line in the same jar: {@code user add|disable|unlock}, {@code keys rotate|list},
- * {@code client add}, {@code cluster credentials}. It works against the configured database (the embedded one of a running
+ * The command line in the same jar: {@code user add|list|show|roles|disable|enable|delete|unlock|
+ * reset-password|sessions|end-sessions} (the rules of {@code /admin/users}), {@code keys rotate|list},
+ * {@code client add|list|disable|enable|delete|rotate-secret}, {@code cluster credentials}. It works against the configured database (the embedded one of a running
  * server too) and keys directory. Results go to stdout, errors to stderr as one sentence.
  */
 final class Cli {
   static final String USAGE = String.join("\n",
       "usage: java -jar jwt-auth-server.jar [serve]",
       "       java -jar jwt-auth-server.jar user add <username> [--role <role>]...   (password from the console or stdin)",
-      "       java -jar jwt-auth-server.jar user disable <username>",
-      "       java -jar jwt-auth-server.jar user unlock <username>",
+      "       java -jar jwt-auth-server.jar user list [--q <part of name>] [--limit <n>] [--offset <n>]",
+      "       java -jar jwt-auth-server.jar user show <username>",
+      "       java -jar jwt-auth-server.jar user roles <username> [--role <role>]...   (sets exactly these roles)",
+      "       java -jar jwt-auth-server.jar user disable|enable|delete|unlock <username>",
+      "       java -jar jwt-auth-server.jar user reset-password <username>   (prints a one-time reset token)",
+      "       java -jar jwt-auth-server.jar user sessions|end-sessions <username>",
       "       java -jar jwt-auth-server.jar keys rotate",
       "       java -jar jwt-auth-server.jar keys list",
       "       java -jar jwt-auth-server.jar client add <client_id> [--role <role>]... [--scope <scope>]...",
@@ -76,7 +86,19 @@ final class Cli {
       case "keys list" -> keysList();
       case "keys rotate" -> keysRotate();
       case "user add" -> withDatabase(rest, 1, this::userAdd);
-      case "user disable" -> withDatabase(rest, 1, (pool, a) -> userSet(pool, a, "disabled = true"));
+      case "user list" -> withDatabase(rest.isEmpty() ? List.of("-") : prefixed(rest), 1, (pool, a) -> userAdmin(pool, this::userList, a));
+      case "user show" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userShow, a));
+      case "user roles" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userRoles, a));
+      case "user disable" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, (admin, b) ->
+          changed(admin.setDisabled(UserAdmin.Actor.CLI, b.get(0), true), b.get(0), "disabled"), a));
+      case "user enable" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, (admin, b) ->
+          changed(admin.setDisabled(UserAdmin.Actor.CLI, b.get(0), false), b.get(0), "enabled"), a));
+      case "user delete" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, (admin, b) ->
+          changed(admin.delete(UserAdmin.Actor.CLI, b.get(0)), b.get(0), "deleted"), a));
+      case "user end-sessions" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, (admin, b) ->
+          changed(admin.endSessions(UserAdmin.Actor.CLI, b.get(0)), b.get(0), "sessions ended"), a));
+      case "user reset-password" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userResetPassword, a));
+      case "user sessions" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userSessions, a));
       case "user unlock" -> withDatabase(rest, 1, this::userUnlock);
       case "client add" -> withDatabase(rest, 1, this::clientAdd);
       case "client list" -> withDatabase(List.of("-"), 1, (pool, a) -> clientList(pool));
@@ -219,15 +241,105 @@ final class Cli {
     }
   }
 
-  private int userSet(Pool pool, List<String> args, String assignment) {
-    String username = Usernames.normalise(args.get(0)).orElse("");
-    int n = pool.preparedQuery("UPDATE users SET " + assignment + " WHERE username = $1").execute(Tuple.of(username))
-        .await().rowCount();
-    if (n == 0) {
-      System.err.println("jwt-auth-server: no user named '" + args.get(0) + "'.");
-      return 2;
+  private interface AdminCommand {
+    int run(UserAdmin admin, List<String> args);
+  }
+
+  /** "user list --q x": withDatabase wants a positional argument first. */
+  private static List<String> prefixed(List<String> args) {
+    List<String> all = new ArrayList<>();
+    all.add("-");
+    all.addAll(args);
+    return all;
+  }
+
+  /**
+   * Runs a user administration command with the rules of {@code /admin/users} ({@link UserAdmin}):
+   * revocations are stored (a running server applies them at its next revocation resync) and audit
+   * events are written straight to the table.
+   */
+  private int userAdmin(Pool pool, AdminCommand command, List<String> args) {
+    Vertx local = Vertx.vertx();
+    try {
+      Clock clock = Clock.systemUTC();
+      var executor = local.createSharedWorkerExecutor("cli-argon2", 1);
+      PasswordHasher hasher = new PasswordHasher(executor, config.argon2MemoryKib(), config.argon2Iterations(),
+          config.argon2Parallelism());
+      UserSessions sessions = new UserSessions(
+          new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock),
+          new Revocations(local, pool, clock), config.accessTokenTtl().plus(config.clockLeeway()), clock);
+      UserAdmin admin = new UserAdmin(new UserRepository(pool), hasher, sessions, e -> Audit.store(pool, e), clock);
+      return command.run(admin, args);
+    } catch (ApiError e) {
+      return refused(e);
+    } finally {
+      local.close().await();
     }
-    out.println("updated user " + username);
+  }
+
+  private int changed(io.vertx.core.Future<Void> change, String username, String what) {
+    change.await();
+    out.println("user " + Usernames.normalise(username).orElse(username) + " " + what);
+    return 0;
+  }
+
+  private int userList(UserAdmin admin, List<String> args) {
+    List<String> q = options(args, "--q");
+    List<String> limit = options(args, "--limit");
+    List<String> offset = options(args, "--offset");
+    if (q == null || limit == null || offset == null) {
+      return usage("--q, --limit and --offset each take a value");
+    }
+    int n;
+    long from;
+    try {
+      n = limit.isEmpty() ? 100 : Integer.parseInt(limit.get(0));
+      from = offset.isEmpty() ? 0 : Long.parseLong(offset.get(0));
+    } catch (NumberFormatException e) {
+      return usage("--limit and --offset take whole numbers");
+    }
+    var page = admin.list(q.isEmpty() ? null : q.get(0), Math.max(1, n), Math.max(0, from)).await();
+    for (var u : page.users()) {
+      out.println(line(u));
+    }
+    out.println(page.users().size() + " of " + page.total() + " users");
+    return 0;
+  }
+
+  private static String line(UserRepository.Account u) {
+    return u.username() + "  id=" + u.id() + "  roles=" + u.roles() + "  created=" + Instant.ofEpochSecond(u.createdAt())
+        + (u.disabled() ? "  DISABLED" : "");
+  }
+
+  private int userShow(UserAdmin admin, List<String> args) {
+    out.println(line(admin.get(args.get(0)).await()));
+    return 0;
+  }
+
+  private int userRoles(UserAdmin admin, List<String> args) {
+    List<String> roles = options(args, "--role");
+    if (roles == null) {
+      return usage("--role takes a value");
+    }
+    var user = admin.setRoles(UserAdmin.Actor.CLI, args.get(0), roles).await();
+    out.println("user " + user.username() + " roles=" + user.roles());
+    return 0;
+  }
+
+  private int userResetPassword(UserAdmin admin, List<String> args) {
+    var reset = admin.resetPassword(UserAdmin.Actor.CLI, args.get(0)).await();
+    out.println("reset_token=" + reset.getString("reset_token") + "   (shown once; valid "
+        + reset.getLong("expires_in") / 3600 + " h; the user sets a new password with POST /auth/password-reset)");
+    return 0;
+  }
+
+  private int userSessions(UserAdmin admin, List<String> args) {
+    var sessions = admin.sessions(args.get(0)).await();
+    for (var s : sessions) {
+      out.printf("sid=%s  created=%s  last_used=%s%s%n", SessionIds.of(s.familyId()), Instant.ofEpochSecond(s.createdAt()),
+          Instant.ofEpochSecond(s.lastUsedAt()), s.clientId() == null ? "" : "  client_id=" + s.clientId());
+    }
+    out.println(sessions.size() + " live sessions");
     return 0;
   }
 

@@ -193,6 +193,69 @@ public final class RefreshTokens {
         .compose(v -> conn.preparedQuery(REVOKE_FAMILY).execute(Tuple.of(familyId, at(clock.instant()))))).mapEmpty();
   }
 
+  /**
+   * A live session of a user: a refresh family with a token that can still be used.
+   *
+   * @param familyId   the family (its {@code sid} is {@link SessionIds#of})
+   * @param createdAt  when the session began (the login), epoch seconds
+   * @param lastUsedAt when its latest token was issued (login or last refresh), epoch seconds
+   * @param clientId   the client it was issued to, or null
+   */
+  public record Session(UUID familyId, long createdAt, long lastUsedAt, String clientId) {
+    /** {@code {"sid","created_at","last_used_at","client_id"}}. */
+    public io.vertx.core.json.JsonObject toJson() {
+      return new io.vertx.core.json.JsonObject().put("sid", SessionIds.of(familyId)).put("created_at", createdAt)
+          .put("last_used_at", lastUsedAt).put("client_id", clientId);
+    }
+  }
+
+  private static final String SESSIONS =
+      "SELECT family_id, min(created_at) AS created, max(created_at) AS last_used, max(client_id) AS client_id"
+          + " FROM refresh_tokens WHERE user_id = $1 GROUP BY family_id"
+          + " HAVING bool_or(used_at IS NULL AND revoked_at IS NULL AND expires_at > $2)"
+          + " ORDER BY max(created_at) DESC";
+
+  /** The live sessions of a user, most recently used first. */
+  public Future<List<Session>> sessions(UUID userId) {
+    return pool.preparedQuery(SESSIONS).execute(Tuple.of(userId, at(clock.instant()))).map(rows -> {
+      List<Session> list = new java.util.ArrayList<>();
+      for (Row r : rows) {
+        list.add(new Session(r.getUUID("family_id"), r.getOffsetDateTime("created").toEpochSecond(),
+            r.getOffsetDateTime("last_used").toEpochSecond(), r.getString("client_id")));
+      }
+      return list;
+    });
+  }
+
+  private static final String LOCK_USER_FAMILIES =
+      "SELECT pg_advisory_xact_lock(hashtextextended(f.family_id::text, 7)) FROM (SELECT DISTINCT family_id"
+          + " FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR family_id <> $2)"
+          + " ORDER BY family_id) f";
+  private static final String REVOKE_USER =
+      "UPDATE refresh_tokens SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL"
+          + " AND ($2::uuid IS NULL OR family_id <> $2) RETURNING family_id";
+
+  /**
+   * Revokes every session of a user except {@code keep} (null: all), after any rotation in flight
+   * (each family's lock, taken in one order). Answers the families revoked.
+   */
+  public Future<java.util.Set<UUID>> revokeUser(UUID userId, UUID keep) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_USER_FAMILIES).execute(Tuple.of(userId, keep))
+        .compose(v -> conn.preparedQuery(REVOKE_USER).execute(Tuple.of(userId, keep, at(clock.instant()))))
+        .map(rows -> {
+          java.util.Set<UUID> families = new java.util.HashSet<>();
+          rows.forEach(r -> families.add(r.getUUID("family_id")));
+          return families;
+        }));
+  }
+
+  private static final String FAMILY_OWNER = "SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND user_id = $2 LIMIT 1";
+
+  /** Whether {@code familyId} is a session of {@code userId}. */
+  public Future<Boolean> ownedBy(UUID familyId, UUID userId) {
+    return pool.preparedQuery(FAMILY_OWNER).execute(Tuple.of(familyId, userId)).map(rows -> rows.size() > 0);
+  }
+
   private static final String STATE =
       "SELECT rt.user_id, rt.family_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, u.username, u.disabled"
           + " FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id WHERE rt.token_hash = $1";
