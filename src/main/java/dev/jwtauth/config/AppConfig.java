@@ -61,6 +61,13 @@ import java.util.Set;
  *                          logins get 503 (0 = 64 per hash worker)
  * @param lockoutAccountPerHour failed logins per hour for one account name over all addresses before its
  *                          failing (name, address) pairs are slowed to that rate
+ * @param revocationFeedClientId for a resource-only process with {@code JWKS_URI}: the client id with scope
+ *                          {@code revocations:read} it uses to follow the auth server's revocation feed
+ *                          (null: no feed; revocations are not seen outside the cluster)
+ * @param revocationFeedClientSecret that client's secret (required with the id)
+ * @param revocationFeedMaxStreams revocation feed streams an auth process serves at once; more get 503
+ * @param shutdownGrace     on SIGTERM, how long in-flight HTTP requests may take to finish after the
+ *                          listeners stop accepting, before connections are closed
  */
 public record AppConfig(
     String httpHost,
@@ -105,7 +112,11 @@ public record AppConfig(
     String jwksUri,
     List<String> trustedProxies,
     int hashQueueMax,
-    int lockoutAccountPerHour) {
+    int lockoutAccountPerHour,
+    String revocationFeedClientId,
+    String revocationFeedClientSecret,
+    int revocationFeedMaxStreams,
+    Duration shutdownGrace) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -115,7 +126,8 @@ public record AppConfig(
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
       "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
       "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI",
-      "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR");
+      "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR",
+      "REVOCATION_FEED_CLIENT_ID", "REVOCATION_FEED_CLIENT_SECRET", "REVOCATION_FEED_MAX_STREAMS", "SHUTDOWN_GRACE");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
@@ -141,6 +153,23 @@ public record AppConfig(
   /** Whether this process runs the resource verticle. */
   public boolean runsResource() {
     return !roles.equals("auth");
+  }
+
+  /**
+   * The revocation feed this resource-only process follows, or null when it follows none: the
+   * {@code JWKS_URI} with its {@code /.well-known/jwks.json} replaced by {@code /oauth2/revocations}
+   * (a path prefix in front of it, as behind a proxy, is kept), else its origin plus that path.
+   */
+  public String revocationFeedUri() {
+    if (revocationFeedClientId == null || jwksUri == null) {
+      return null;
+    }
+    String wellKnown = "/.well-known/jwks.json";
+    if (jwksUri.endsWith(wellKnown)) {
+      return jwksUri.substring(0, jwksUri.length() - wellKnown.length()) + "/oauth2/revocations";
+    }
+    URI u = URI.create(jwksUri);
+    return u.getScheme() + "://" + u.getRawAuthority() + "/oauth2/revocations";
   }
 
   /** Whether the embedded PostgreSQL is used (no {@code PG_URI}). */
@@ -213,13 +242,25 @@ public record AppConfig(
         r.optional("JWKS_URI") == null ? null : r.url("JWKS_URI"),
         r.proxies("TRUSTED_PROXIES"),
         r.integer("HASH_QUEUE_MAX", 0, 1_000_000),
-        r.integer("LOCKOUT_ACCOUNT_PER_HOUR", 1, 1_000_000));
+        r.integer("LOCKOUT_ACCOUNT_PER_HOUR", 1, 1_000_000),
+        r.optional("REVOCATION_FEED_CLIENT_ID"),
+        r.optional("REVOCATION_FEED_CLIENT_SECRET"),
+        r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
+        r.seconds("SHUTDOWN_GRACE", 0, 3_600));
     if (cfg.roles.equals("resource") && !cfg.cluster && cfg.jwksUri == null) {
       throw new ConfigException("ROLES=resource needs CLUSTER=true (keys and revocations over the clustered"
           + " event bus) or JWKS_URI (keys over HTTP from the auth server).");
     }
     if (cfg.jwksUri != null && !cfg.roles.equals("resource")) {
       throw new ConfigException("JWKS_URI is for ROLES=resource only; a process with the auth role has the keys itself.");
+    }
+    if ((cfg.revocationFeedClientId == null) != (cfg.revocationFeedClientSecret == null)) {
+      throw new ConfigException("REVOCATION_FEED_CLIENT_ID and REVOCATION_FEED_CLIENT_SECRET must be set together"
+          + " (one of them is empty).");
+    }
+    if (cfg.revocationFeedClientId != null && cfg.jwksUri == null) {
+      throw new ConfigException("REVOCATION_FEED_CLIENT_ID is for ROLES=resource with JWKS_URI (the feed is read from"
+          + " the same auth server); inside the cluster revocations arrive over the event bus.");
     }
     if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
       throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");

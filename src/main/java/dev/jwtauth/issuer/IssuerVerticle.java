@@ -6,6 +6,8 @@ import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
+import dev.jwtauth.feed.RevocationFeed;
+import dev.jwtauth.feed.RevocationFeedHandler;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.Responses;
@@ -58,6 +60,7 @@ public final class IssuerVerticle extends VerticleBase {
   private OpenApi openApi;
   private Pool pool;
   private Router router;
+  private io.vertx.core.http.HttpServer server;
 
   /**
    * @param shared what the process has once: revocations, verified-token cache, hasher, limiter
@@ -97,6 +100,7 @@ public final class IssuerVerticle extends VerticleBase {
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
+    router.get(RevocationFeed.PATH).handler(new RevocationFeedHandler(shared.revocationFeed(), clients, revocations));
     new AdminRoutes(vertx, users, hasher, clients, pool, tokens).mount(router, body, bearer);
     router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
     router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
@@ -120,6 +124,7 @@ public final class IssuerVerticle extends VerticleBase {
             .invalidRequestHandler(Responses.invalidRequests(vertx))
             .requestHandler(router)
             .listen(config.authHttpPort(), config.httpHost()))
+        .onSuccess(s -> server = s)
         .recover(err -> Future.failedFuture(err instanceof BindException
             ? new ConfigException("AUTH_HTTP_PORT " + config.authHttpPort() + " is already in use on " + config.httpHost()
                 + "; stop the other process or choose another port.", err)
@@ -160,6 +165,14 @@ public final class IssuerVerticle extends VerticleBase {
       }
     });
     discovery = Discovery.document(config.issuer(), algs.getList());
+  }
+
+  /**
+   * Stops accepting connections and lets requests in flight finish for at most {@code grace}
+   * (Vert.x 5 {@code HttpServer.shutdown}: idle connections close at once, busy ones after their response).
+   */
+  public Future<Void> shutdown(java.time.Duration grace) {
+    return server == null ? Future.succeededFuture() : server.shutdown(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The routes this instance serves, once started (the OpenAPI document is checked against them). */
