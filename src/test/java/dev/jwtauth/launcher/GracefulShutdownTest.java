@@ -1,6 +1,7 @@
 package dev.jwtauth.launcher;
 
 import dev.jwtauth.ops.Readiness;
+import dev.jwtauth.testsupport.ServerProcess;
 import dev.jwtauth.testsupport.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,6 +12,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -78,6 +80,29 @@ class GracefulShutdownTest {
       closing.get(60, TimeUnit.SECONDS);
       org.slf4j.LoggerFactory.getLogger(GracefulShutdownTest.class)
           .info("in-flight login answered 200 after {} ms, during shutdown", (System.nanoTime() - t0) / 1_000_000);
+    }
+  }
+
+  @Test
+  @Tag("slow")
+  @DisplayName("SIGTERM to a server process: a login in flight gets its 200, then the process exits cleanly")
+  void sigterm() throws Exception {
+    JsonObject settings = TestServer.baseSettings();
+    int port = TestServer.freePort();
+    try (ServerProcess p = ServerProcess.in(TestServer.tempDir("sigterm"))
+        .settings(settings, "PG_URI", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD")
+        .env("AUTH_HTTP_PORT", port).env("RESOURCE_HTTP_PORT", TestServer.freePort()).env("HASH_WORKERS", 1)
+        .env("ARGON2_ITERATIONS", 60).jvmArgs("-Xmx256m").start()) {
+      p.awaitReady(port);
+      Future<HttpResponse<Buffer>> login = web.post(port, "127.0.0.1", "/auth/login")
+          .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD));
+      awaitActiveRequests(port, 2);
+      p.process().destroy(); // SIGTERM: the shutdown hook runs App.close()
+      HttpResponse<Buffer> res = login.await();
+      assertThat(res.statusCode()).isEqualTo(200);
+      assertThat(res.bodyAsJsonObject().getString("access_token")).isNotBlank();
+      assertThat(p.process().waitFor(30, TimeUnit.SECONDS)).as("the process exits").isTrue();
+      assertThat(p.logText()).contains("HTTP servers stopped after").contains("jwt-auth-server stopped");
     }
   }
 
