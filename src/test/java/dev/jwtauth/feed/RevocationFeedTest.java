@@ -323,4 +323,25 @@ class RevocationFeedTest {
       http.close().await();
     }
   }
+
+  @Test
+  @DisplayName("Feed settings: id and secret together, only beside JWKS_URI; the feed URL follows JWKS_URI's path prefix")
+  void settings() {
+    JsonObject remote = TestServer.baseSettings().put("ROLES", "resource").put("PG_URI", "")
+        .put("JWKS_URI", "https://edge.example.com/auth/.well-known/jwks.json");
+    assertThat(AppConfig.from(remote.copy()).revocationFeedUri()).isNull();
+    AppConfig cfg = AppConfig.from(remote.copy().put("REVOCATION_FEED_CLIENT_ID", "edge").put("REVOCATION_FEED_CLIENT_SECRET", "s"));
+    assertThat(cfg.revocationFeedUri()).isEqualTo("https://edge.example.com/auth/oauth2/revocations");
+    assertThat(AppConfig.from(remote.copy().put("JWKS_URI", "http://10.0.0.5:8080/keys")
+        .put("REVOCATION_FEED_CLIENT_ID", "edge").put("REVOCATION_FEED_CLIENT_SECRET", "s")).revocationFeedUri())
+        .isEqualTo("http://10.0.0.5:8080/oauth2/revocations");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AppConfig.from(remote.copy().put("REVOCATION_FEED_CLIENT_ID", "edge")))
+        .hasMessageStartingWith("REVOCATION_FEED_CLIENT_ID and REVOCATION_FEED_CLIENT_SECRET must be set together");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AppConfig.from(TestServer.baseSettings()
+            .put("REVOCATION_FEED_CLIENT_ID", "edge").put("REVOCATION_FEED_CLIENT_SECRET", "s")))
+        .hasMessageStartingWith("REVOCATION_FEED_CLIENT_ID is for ROLES=resource with JWKS_URI");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AppConfig.from(TestServer.baseSettings()
+            .put("REVOCATION_FEED_MAX_STREAMS", 0)))
+        .hasMessage("REVOCATION_FEED_MAX_STREAMS must be between 1 and 100000, not 0.");
+  }
 }

@@ -106,6 +106,15 @@ class GracefulShutdownTest {
     }
   }
 
+  @Test
+  @DisplayName("SHUTDOWN_GRACE is a number of seconds from 0 to 3600")
+  void graceSetting() {
+    assertThat(dev.jwtauth.config.AppConfig.from(TestServer.baseSettings()).shutdownGrace()).hasSeconds(10);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.jwtauth.config.AppConfig.from(TestServer.baseSettings()
+            .put("SHUTDOWN_GRACE", "soon")))
+        .hasMessage("SHUTDOWN_GRACE must be a whole number, not 'soon'.");
+  }
+
   /** Polls the Vert.x metric of requests being served until it reaches {@code n}, at most 10 s. */
   private void awaitActiveRequests(int port, int n) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
