@@ -296,6 +296,37 @@ class RevocationFeedTest {
   }
 
   @Test
+  @Tag("slow")
+  @DisplayName("When the auth server restarts (graceful shutdown ends the stream), the verifier reconnects to the new process and keeps rejecting")
+  void authRestart() {
+    try (TestServer restarting = TestServer.start(Map.of(), TestServer.freePort(), TestServer.freePort())) {
+      String secret = restarting.createClient("feed-reader", List.of(), List.of(RevocationFeed.SCOPE));
+      try (App remote = remote(restarting.authPort(), "feed-reader", secret)) {
+        awaitReady(remote);
+        var user = restarting.newUser("restart");
+        String before = restarting.accessToken(user.name(), user.password());
+        String across = restarting.accessToken(user.name(), user.password());
+        String after = restarting.accessToken(user.name(), user.password());
+        assertThat(restarting.http().logout(before, null).statusCode()).isEqualTo(204);
+        untilRejected(remote, before, System.nanoTime());
+
+        restarting.restart();
+        // revoked as soon as the new process is up: by the reconnection's snapshot or live
+        assertThat(restarting.http().logout(across, null).statusCode()).isEqualTo(204);
+        long t0 = System.nanoTime();
+        while (me(remote, across) != 401) {
+          assertThat(System.nanoTime() - t0).as("rejected within 10 s of the restart").isLessThan(TimeUnit.SECONDS.toNanos(10));
+        }
+        assertThat(me(remote, before)).isEqualTo(401);
+        assertThat(me(remote, after)).isEqualTo(200);
+        long t1 = System.nanoTime();
+        assertThat(restarting.http().logout(after, null).statusCode()).isEqualTo(204);
+        assertThat(untilRejected(remote, after, t1)).isLessThan(1_000);
+      }
+    }
+  }
+
+  @Test
   @DisplayName("A process serves at most REVOCATION_FEED_MAX_STREAMS streams; the next gets 503 with Retry-After")
   void boundedStreams() {
     HttpClient http = vertx.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(MAX_STREAMS + 2));
