@@ -80,6 +80,8 @@ command -v java >/dev/null || die "java (17+) is needed"
 # --- state and cleanup -------------------------------------------------------------------------
 STAMP=$(date -u +%Y-%m-%dT%H-%M-%SZ)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jwt-bench.XXXXXX")
+# as root the embedded PostgreSQL runs as nobody without capabilities: it must be able to enter
+chmod o+x "$WORK"
 RAW="$WORK/raw.jsonl"
 : >"$RAW"
 SERVER_PIDS=()
@@ -457,7 +459,8 @@ for ALG in $ALGS; do
     EMB_PID=$PID
     PG_PORT=$(grep -o 'Embedded PostgreSQL listening on 127.0.0.1:[0-9]*' "$DIR/server-restart.log" | tail -1 | grep -o '[0-9]*$')
     # it shares the keys directory, as scale-out processes do (no key generation at start)
-    start_server external-pg "$ALG" "$WORK/$ALG-external" PG_URI="postgresql://postgres@127.0.0.1:$PG_PORT/postgres" \
+    PG_PASSWORD=$(cat "$DIR/data/pg-credentials/jwtauth.password")
+    start_server external-pg "$ALG" "$WORK/$ALG-external" PG_URI="postgresql://jwtauth:$PG_PASSWORD@127.0.0.1:$PG_PORT/jwtauth" \
       KEYS_DIR="$DIR/keys"
     stop_server "$PID" "$WORK/$ALG-external" external-pg "$ALG"
     stop_server "$EMB_PID" "$DIR" restart "$ALG"

@@ -54,7 +54,7 @@ public final class Addresses {
    */
   public static final String AUDIT_RECORD = "auth.audit.record";
 
-  /** Publish {}: keys changed on disk (a rotation in some process); every JwksVerticle re-reads KEYS_DIR. */
+  /** Publish {}: keys changed on disk (a rotation in some process); every KeyManagerVerticle re-reads KEYS_DIR. */
   public static final String KEYS_RELOAD = "auth.keys.reload";
 
   /**

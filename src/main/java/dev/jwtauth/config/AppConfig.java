@@ -130,7 +130,7 @@ public record AppConfig(
       "REVOCATION_FEED_CLIENT_ID", "REVOCATION_FEED_CLIENT_SECRET", "REVOCATION_FEED_MAX_STREAMS", "SHUTDOWN_GRACE");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
-  private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
+  private static final Set<String> ALGORITHMS = dev.jwtauth.keys.SigningAlgorithm.NAMES;
 
   /**
    * How long a key stays published after a newer key took over: until every token it signed has

@@ -8,6 +8,7 @@ public final class ApiError extends RuntimeException {
   private final int status;
   private final String code;
   private long retryAfter;
+  private String challenge;
 
   public ApiError(int status, String code, String description) {
     super(description, null, false, false);
@@ -27,6 +28,29 @@ public final class ApiError extends RuntimeException {
   public ApiError retryAfter(long seconds) {
     this.retryAfter = seconds;
     return this;
+  }
+
+  /** Adds a {@code WWW-Authenticate} challenge to the response (RFC 6750 §3, RFC 9110 §11.6.1). */
+  public ApiError challenge(String value) {
+    this.challenge = value;
+    return this;
+  }
+
+  /** The {@code WWW-Authenticate} value, or null for none. */
+  public String challenge() {
+    return challenge;
+  }
+
+  /**
+   * 403 {@code insufficient_scope} with its RFC 6750 challenge: the token is valid but lacks what
+   * the resource needs ({@code what}, e.g. "role admin" or "scope reports:read").
+   *
+   * @param scopeParam the {@code scope} challenge parameter, or null
+   */
+  public static ApiError insufficientScope(String what, String scopeParam) {
+    return new ApiError(403, "insufficient_scope", "This resource requires the " + what + ".")
+        .challenge("Bearer error=\"insufficient_scope\"" + (scopeParam == null ? "" : ", scope=\"" + scopeParam + "\"")
+            + ", error_description=\"" + what + " required\"");
   }
 
   /** Seconds for {@code Retry-After}, or 0 for none. */

@@ -5,7 +5,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.RoutingContext;
 
-/** Lets the request through only when the authenticated token's {@code roles} claim holds the role. */
+/**
+ * Lets the request through only when the authenticated token's {@code roles} claim holds the role;
+ * otherwise fails it with {@link ApiError#insufficientScope} (403 and its RFC 6750 challenge).
+ */
 public final class RequireRole implements Handler<RoutingContext> {
   private final String role;
 
@@ -24,8 +27,6 @@ public final class RequireRole implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    ctx.response().putHeader("WWW-Authenticate",
-        "Bearer error=\"insufficient_scope\", error_description=\"role " + role + " required\"");
-    Responses.error(ctx, 403, "insufficient_scope", "This resource requires the role '" + role + "'.");
+    ctx.fail(ApiError.insufficientScope("role " + role, null));
   }
 }

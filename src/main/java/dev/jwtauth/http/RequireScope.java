@@ -8,8 +8,8 @@ import java.util.Arrays;
 
 /**
  * Lets the request through only when the authenticated token's {@code scope} claim (RFC 9068 §2.2.3,
- * space-separated) holds the scope; otherwise 403 with {@code WWW-Authenticate: Bearer
- * error="insufficient_scope", scope="…"} (RFC 6750 §3.1).
+ * space-separated) holds the scope; otherwise fails it with {@link ApiError#insufficientScope} (403 with
+ * {@code WWW-Authenticate: Bearer error="insufficient_scope", scope="…"}, RFC 6750 §3.1).
  */
 public final class RequireScope implements Handler<RoutingContext> {
   private final String scope;
@@ -29,8 +29,6 @@ public final class RequireScope implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    ctx.response().putHeader("WWW-Authenticate",
-        "Bearer error=\"insufficient_scope\", scope=\"" + scope + "\", error_description=\"scope " + scope + " required\"");
-    Responses.error(ctx, 403, "insufficient_scope", "This resource requires the scope '" + scope + "'.");
+    ctx.fail(ApiError.insufficientScope("scope " + scope, scope));
   }
 }

@@ -109,6 +109,9 @@ public final class Responses {
       if (api.retryAfter() > 0) {
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(api.retryAfter()));
       }
+      if (api.challenge() != null) {
+        ctx.response().putHeader("WWW-Authenticate", api.challenge());
+      }
       if ("invalid_client".equals(api.code())) {
         ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"jwt-auth-server\"");
       }
@@ -134,10 +137,11 @@ public final class Responses {
   /** Whether a failure means PostgreSQL is unreachable (as opposed to a bug). */
   public static boolean isDatabaseDown(Throwable err) {
     for (Throwable t = err; t != null; t = t.getCause()) {
+      // by type only: a refused or closed connection, the server shutting down (SQLSTATE class 57P),
+      // or no pooled connection within the pool's timeout (Vert.x fails that with a TimeoutException)
       if (t instanceof ConnectException || t instanceof ClosedConnectionException
           || (t instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("57P"))
-          || (t.getMessage() != null && t.getMessage().contains("Timeout"))
-          || t.getClass().getSimpleName().contains("NoStackTraceTimeoutException")) {
+          || t instanceof java.util.concurrent.TimeoutException) {
         return true;
       }
     }

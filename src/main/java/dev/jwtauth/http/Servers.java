@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -99,5 +100,21 @@ public final class Servers {
     router.route().failureHandler(Responses::failureHandler);
     router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not_found", "No such resource."));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method not allowed on this resource."));
+  }
+
+  /**
+   * Starts an origin's HTTP server: the shared options (TLS, limits), the JSON handler for
+   * undecodable requests, the router. A port in use fails start-up with one sentence naming the
+   * setting ({@code portSetting}).
+   */
+  public static Future<HttpServer> listen(Vertx vertx, AppConfig config, Router router, int port, String portSetting) {
+    return vertx.createHttpServer(options(config))
+        .invalidRequestHandler(Responses.invalidRequests(vertx))
+        .requestHandler(router)
+        .listen(port, config.httpHost())
+        .recover(err -> Future.failedFuture(err instanceof java.net.BindException
+            ? new dev.jwtauth.config.ConfigException(portSetting + " " + port + " is already in use on " + config.httpHost()
+                + "; stop the other process or choose another port.", err)
+            : err));
   }
 }

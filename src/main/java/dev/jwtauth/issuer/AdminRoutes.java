@@ -1,6 +1,7 @@
 package dev.jwtauth.issuer;
 
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.bus.BusErrors;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.BearerChallenge;
@@ -52,7 +53,7 @@ final class AdminRoutes {
     router.post("/admin/keys/rotate").handler(ctx -> vertx.eventBus()
         .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
         .onSuccess(reply -> Responses.json(ctx, 200, reply.body()))
-        .onFailure(ctx::fail));
+        .onFailure(err -> ctx.fail(BusErrors.toApiError(err))));
   }
 
   /** {@code POST /admin/users/{username}/unlock}: 204, or 404 for an unknown user. */
@@ -61,7 +62,7 @@ final class AdminRoutes {
     users.unlock(Usernames.normalise(ctx.pathParam("username")).orElse(""))
         .onSuccess(found -> {
           if (!found) {
-            Responses.error(ctx, 404, "not_found", "No such user.");
+            ctx.fail(new ApiError(404, "not_found", "No such user."));
             return;
           }
           log.info("user unlocked by admin_id={}", admin);

@@ -3,17 +3,15 @@ package dev.jwtauth.issuer;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
-import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
 import dev.jwtauth.feed.RevocationFeed;
 import dev.jwtauth.feed.RevocationFeedHandler;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
-import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
-import dev.jwtauth.jwks.JwksDocument;
-import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.keys.KeyPublication;
+import dev.jwtauth.keys.KeysClient;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.RefreshTokens;
@@ -24,7 +22,6 @@ import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -33,7 +30,6 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.BindException;
 import java.time.Clock;
 import java.util.Map;
 
@@ -55,8 +51,7 @@ public final class IssuerVerticle extends VerticleBase {
   private final ProcessServices shared;
   private AccessTokens accessTokens;
   private TokenVerifier verifier;
-  private JwksDocument jwks;
-  private JsonObject discovery;
+  private KeyPublication published;
   private OpenApi openApi;
   private Pool pool;
   private Router router;
@@ -82,6 +77,7 @@ public final class IssuerVerticle extends VerticleBase {
     Revocations revocations = new Revocations(vertx, pool, clock);
     RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
+    published = new KeyPublication(config.issuer(), config.jwksMaxAge());
     verifier = shared.verifier(() -> KeysClient.jwks(vertx));
     TokenService tokens = new TokenService(vertx, accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
         config.clockLeeway(), clock);
@@ -102,9 +98,7 @@ public final class IssuerVerticle extends VerticleBase {
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
     router.get(RevocationFeed.PATH).handler(new RevocationFeedHandler(shared.revocationFeed(), clients, revocations));
     new AdminRoutes(vertx, users, hasher, clients, pool, tokens).mount(router, body, bearer);
-    router.get("/.well-known/jwks.json").handler(ctx -> jwks.serve(ctx));
-    router.get("/.well-known/openid-configuration").handler(ctx -> Responses.json(ctx, 200, discovery));
-    router.get("/.well-known/oauth-authorization-server").handler(ctx -> Responses.json(ctx, 200, discovery));
+    published.mount(router);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     DemoPage.mount(router, config);
     Servers.back(router, vertx, Map.of(
@@ -120,25 +114,18 @@ public final class IssuerVerticle extends VerticleBase {
         .compose(v -> new TokenBusApi(tokens, verifier, revocations, clients).register(bus))
         .compose(v -> loadKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
-        .compose(v -> vertx.createHttpServer(Servers.options(config))
-            .invalidRequestHandler(Responses.invalidRequests(vertx))
-            .requestHandler(router)
-            .listen(config.authHttpPort(), config.httpHost()))
+        .compose(v -> Servers.listen(vertx, config, router, config.authHttpPort(), "AUTH_HTTP_PORT"))
         .onSuccess(s -> server = s)
-        .recover(err -> Future.failedFuture(err instanceof BindException
-            ? new ConfigException("AUTH_HTTP_PORT " + config.authHttpPort() + " is already in use on " + config.httpHost()
-                + "; stop the other process or choose another port.", err)
-            : err))
         .mapEmpty();
   }
 
-  /** Fetches the signing key and the public key set from the JwksVerticle (at start and on change). */
+  /** Fetches the signing key and the public key set from the KeyManagerVerticle (at start and on change). */
   private Future<Void> loadKeys() {
     return Future.all(KeysClient.signingKey(vertx), KeysClient.jwks(vertx)).<Void>map(all -> {
       useSigningKey(all.resultAt(0));
       useKeySet(all.resultAt(1));
       return null;
-    }).onFailure(err -> log.error("could not load keys from the JWKS verticle: {}", err.getMessage()));
+    }).onFailure(err -> log.error("could not load keys from the key manager: {}", err.getMessage()));
   }
 
   private void useSigningKey(KeysClient.SigningKey key) {
@@ -156,15 +143,7 @@ public final class IssuerVerticle extends VerticleBase {
   /** The public key set: what the verifier trusts, the JWKS served and the algorithms advertised. */
   private void useKeySet(JsonObject set) {
     verifier.update(set);
-    jwks = new JwksDocument(set, config.jwksMaxAge());
-    JsonArray algs = new JsonArray();
-    set.getJsonArray("keys").forEach(k -> {
-      String alg = ((JsonObject) k).getString("alg");
-      if (!algs.contains(alg)) {
-        algs.add(alg);
-      }
-    });
-    discovery = Discovery.document(config.issuer(), algs.getList());
+    published.update(set);
   }
 
   /**

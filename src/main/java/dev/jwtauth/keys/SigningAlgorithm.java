@@ -24,6 +24,9 @@ public enum SigningAlgorithm {
   EdDSA("OKP");
 
   private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+  /** The names of every algorithm, the one list (settings, verifiers and discovery read it). */
+  public static final java.util.Set<String> NAMES =
+      java.util.Arrays.stream(values()).map(Enum::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   private final String kty;
 

@@ -7,7 +7,7 @@ import dev.jwtauth.db.EmbeddedDatabase;
 import dev.jwtauth.db.Migrations;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
-import dev.jwtauth.jwks.JwksVerticle;
+import dev.jwtauth.keys.KeyManagerVerticle;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.ops.Readiness;
 import io.vertx.core.Future;
@@ -94,7 +94,7 @@ public final class App implements AutoCloseable {
       }
       ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool).await();
       if (cfg.runsAuth()) {
-        vertx.deployVerticle(() -> new JwksVerticle(cfg, clock), new DeploymentOptions()).await();
+        vertx.deployVerticle(() -> new KeyManagerVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;
         vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, shared)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
@@ -180,7 +180,7 @@ public final class App implements AutoCloseable {
       }
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || (t.getMessage() != null && t.getMessage().contains("onnection refused"))) {
+      if (t instanceof ConnectException) {
         return new ConfigException("Cannot connect to PostgreSQL at " + describe(cfg) + " (" + t.getMessage()
             + "); check PG_URI and that the server is running.", e);
       }

@@ -14,7 +14,6 @@ import dev.jwtauth.keys.KeyEntry;
 import dev.jwtauth.keys.KeyFiles;
 import dev.jwtauth.keys.KeyRing;
 import dev.jwtauth.keys.SigningAlgorithm;
-import dev.jwtauth.tokens.AccessTokens;
 import dev.jwtauth.tokens.Names;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.PasswordPolicy;
@@ -33,7 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Optional;
 
 /**
  * The command line in the same jar: {@code user add|disable|unlock}, {@code keys rotate|list},
@@ -128,9 +127,9 @@ final class Cli {
     try {
       String uri = config.pgUri();
       if (uri == null) {
-        OptionalInt running = EmbeddedDatabase.runningPort(config.dataDir());
+        Optional<String> running = EmbeddedDatabase.runningUri(config.dataDir());
         if (running.isPresent()) {
-          uri = EmbeddedDatabase.uriFor(running.getAsInt());
+          uri = running.get();
         } else {
           embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPgPort(), true);
           uri = embedded.uri();

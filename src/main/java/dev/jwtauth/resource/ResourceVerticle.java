@@ -2,14 +2,13 @@ package dev.jwtauth.resource;
 
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.config.AppConfig;
-import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.RequireScope;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.http.Servers;
-import dev.jwtauth.jwks.KeysClient;
+import dev.jwtauth.keys.KeysClient;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
@@ -24,7 +23,6 @@ import io.vertx.ext.web.handler.JWTAuthHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.BindException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -100,18 +98,11 @@ public final class ResourceVerticle extends VerticleBase {
     return keysChanged.completion()
         .compose(v -> fetchKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
-        .compose(v -> vertx.createHttpServer(Servers.options(config))
-            .invalidRequestHandler(Responses.invalidRequests(vertx))
-            .requestHandler(router)
-            .listen(config.resourceHttpPort(), config.httpHost()))
-        .onSuccess(s -> server = s)
-        .recover(err -> Future.failedFuture(err instanceof BindException
-            ? new ConfigException("RESOURCE_HTTP_PORT " + config.resourceHttpPort() + " is already in use on "
-                + config.httpHost() + "; stop the other process or choose another port.", err)
-            : err));
+        .compose(v -> Servers.listen(vertx, config, router, config.resourceHttpPort(), "RESOURCE_HTTP_PORT"))
+        .onSuccess(s -> server = s);
   }
 
-  /** Asks for the key set; while no JwksVerticle answers, keeps rejecting tokens and asks again. */
+  /** Asks for the key set; while no KeyManagerVerticle answers, keeps rejecting tokens and asks again. */
   private Future<Void> fetchKeys() {
     return keySource.get()
         .onSuccess(verifier::update)

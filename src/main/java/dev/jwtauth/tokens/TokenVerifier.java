@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.jwtauth.keys.SigningAlgorithm;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -146,7 +147,7 @@ public final class TokenVerifier implements JWTAuth {
   private static boolean usable(JsonObject jwk) {
     String alg = jwk.getString("alg");
     return jwk.getString("kid") != null && !jwk.containsKey("d") && !"oct".equals(jwk.getString("kty"))
-        && ("RS256".equals(alg) || "PS256".equals(alg) || "ES256".equals(alg) || "EdDSA".equals(alg))
+        && alg != null && SigningAlgorithm.NAMES.contains(alg)
         && (!jwk.containsKey("use") || "sig".equals(jwk.getString("use")));
   }
 

@@ -14,6 +14,8 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,6 +24,7 @@ import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@Tag("slow")
 @ExtendWith(VertxExtension.class)
 @DisplayName("Database faults: validation goes on, issuance answers 503 quickly, all recovers without a restart")
 class FaultTest {
@@ -48,7 +51,7 @@ class FaultTest {
       assertThat(down.bodyAsJsonObject().getString("error")).isEqualTo("temporarily_unavailable");
       assertThat(down.getHeader("Retry-After")).isNotNull();
       assertThat(millis).as("a database outage answers quickly, not after a hang").isLessThan(6_000);
-      System.out.println("FAULT login answered 503 in " + millis + " ms with PostgreSQL down");
+      LoggerFactory.getLogger(getClass()).info("FAULT login answered 503 in " + millis + " ms with PostgreSQL down");
       var refresh = client.post(cfg.authHttpPort(), "127.0.0.1", "/auth/refresh")
           .sendJsonObject(new JsonObject().put("refresh_token", login.getString("refresh_token"))).await();
       assertThat(refresh.statusCode()).isEqualTo(503);

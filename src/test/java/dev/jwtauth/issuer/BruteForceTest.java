@@ -15,6 +15,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * parallel right passwords. Every scenario runs its own server, so locks and per-address counts
  * never leak from one test into another.
  */
+@Tag("slow")
 @ExtendWith(VertxExtension.class)
 @DisplayName("Brute force: account lockout with a doubling, capped wait, admin unlock, per-address limit")
 class BruteForceTest {

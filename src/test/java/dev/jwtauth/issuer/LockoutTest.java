@@ -13,6 +13,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -35,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * account-wide, and a full hash queue answers 503 at once. The attacker is 127.0.0.1; the owner
  * connects from 127.0.0.2 (another loopback address) or, behind a trusted proxy, is named by it.
  */
+@Tag("slow")
 @ExtendWith(VertxExtension.class)
 @DisplayName("Lockouts that reveal nothing and lock no owner out")
 class LockoutTest {

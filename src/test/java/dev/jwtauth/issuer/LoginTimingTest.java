@@ -7,6 +7,8 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bound is loose on purpose: shared machines are noisy; a missing dummy hash makes the unknown
  * user some ten times faster, far outside it.
  */
+@Tag("slow")
 @ExtendWith(VertxExtension.class)
 @DisplayName("A login answers an unknown user and a wrong password alike, in status, body and time")
 class LoginTimingTest {
@@ -80,7 +83,7 @@ class LoginTimingTest {
     double unknownMs = median(unknownNanos) / 1e6;
     double wrongMs = median(wrongNanos) / 1e6;
     double ratio = unknownMs / wrongMs;
-    System.out.println(String.format(Locale.ROOT,
+    LoggerFactory.getLogger(getClass()).info(String.format(Locale.ROOT,
         "TIMING unknown-user median=%.1f ms wrong-password median=%.1f ms ratio=%.2f (%d rounds each)",
         unknownMs, wrongMs, ratio, ROUNDS));
     assertThat(ratio).isBetween(0.5, 2.0);

@@ -14,9 +14,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -99,6 +102,29 @@ class CliTest {
       }
     }
     assertThat(seen).as("the server signs with the key made by the command line").isTrue();
+  }
+
+  @Test
+  @DisplayName("next to a server on the embedded PostgreSQL, the command line (another process) connects with its password file")
+  void embeddedDatabase() throws Exception {
+    Path dataDir = TestServer.tempDir("cli-data");
+    try (TestServer embedded = TestServer.start(Map.of("PG_URI", "", "DATA_DIR", dataDir.toString()))) {
+      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), Main.class.getName(), "user", "add", "frank")
+          .redirectErrorStream(true);
+      pb.environment().put("DATA_DIR", dataDir.toAbsolutePath().toString());
+      pb.environment().put("KEYS_DIR", embedded.config().keysDir().toAbsolutePath().toString());
+      Process p = pb.start();
+      try (var stdin = p.getOutputStream()) {
+        stdin.write("frank-password\n".getBytes(StandardCharsets.UTF_8));
+      }
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(out).isEqualTo(0);
+      assertThat(out).contains("created user frank").doesNotContain(Files.readString(
+          dataDir.resolve("pg-credentials").resolve("jwtauth.password")).strip());
+      assertThat(embedded.login("frank", "frank-password").statusCode()).isEqualTo(200);
+    }
   }
 
   @Test

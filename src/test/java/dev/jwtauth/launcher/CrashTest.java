@@ -11,6 +11,8 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("slow")
 @DisplayName("kill -9 in the middle of refresh traffic loses nothing and leaves no family half-rotated")
 class CrashTest {
 
@@ -92,7 +95,7 @@ class CrashTest {
         long halfRotated = pool.query("SELECT count(*) AS n FROM refresh_tokens a WHERE a.used_at IS NOT NULL"
             + " AND NOT EXISTS (SELECT 1 FROM refresh_tokens b WHERE b.id = a.replaced_by)").execute().await()
             .iterator().next().getLong("n");
-        System.out.println("CRASH killed after " + rotated + " committed rotations; half-rotated: " + halfRotated);
+        LoggerFactory.getLogger(getClass()).info("CRASH killed after " + rotated + " committed rotations; half-rotated: " + halfRotated);
         assertThat(rotated).isGreaterThan(0);
         assertThat(halfRotated).isZero();
       } finally {

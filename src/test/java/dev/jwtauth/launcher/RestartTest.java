@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -17,6 +18,7 @@ import java.time.Clock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("slow")
 @ExtendWith(VertxExtension.class)
 @DisplayName("Restarts keep keys, users and issued tokens")
 class RestartTest {

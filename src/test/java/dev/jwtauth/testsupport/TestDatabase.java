@@ -1,6 +1,7 @@
 package dev.jwtauth.testsupport;
 
 import dev.jwtauth.db.EmbeddedDatabase;
+import dev.jwtauth.db.PgCredentials;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -28,17 +29,30 @@ public final class TestDatabase {
     return server;
   }
 
-  /** Creates an empty database and returns its URI. */
+  /**
+   * Creates an empty database owned by the application's role, as the embedded server's own one
+   * is, and returns the URI the application connects to it with (its role, not the superuser).
+   */
   public static String freshDatabase() {
     String name = "t_" + UUID.randomUUID().toString().replace("-", "");
+    PgCredentials credentials = server().credentials();
+    int port = server().port();
     Vertx vertx = Vertx.vertx();
     try {
-      Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(server().uri())).using(vertx).build();
-      pool.query("CREATE DATABASE " + name).execute().await();
-      pool.close().await();
+      Pool admin = superuser(vertx, credentials.superuserUri(port, PgCredentials.APP_DATABASE));
+      admin.query("CREATE DATABASE " + name + " OWNER " + PgCredentials.APP_ROLE).execute().await();
+      admin.close().await();
+      Pool inside = superuser(vertx, credentials.superuserUri(port, name));
+      inside.query("ALTER SCHEMA public OWNER TO " + PgCredentials.APP_ROLE).execute().await();
+      inside.close().await();
     } finally {
       vertx.close().await();
     }
-    return "postgresql://postgres@127.0.0.1:" + server().port() + "/" + name;
+    String app = credentials.appUri(port);
+    return app.substring(0, app.lastIndexOf('/') + 1) + name;
+  }
+
+  private static Pool superuser(Vertx vertx, String uri) {
+    return PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(uri)).using(vertx).build();
   }
 }

@@ -1,4 +1,4 @@
-package dev.jwtauth.issuer;
+package dev.jwtauth.keys;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -6,11 +6,12 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /** The authorization server metadata (RFC 8414), also served as {@code openid-configuration}. */
-final class Discovery {
+public final class Discovery {
   private Discovery() {
   }
 
-  static JsonObject document(String issuer, List<String> algorithms) {
+  /** The metadata of {@code issuer}, advertising {@code algorithms} for its tokens. */
+  public static JsonObject document(String issuer, List<String> algorithms) {
     return new JsonObject()
         .put("issuer", issuer)
         .put("jwks_uri", issuer + "/.well-known/jwks.json")

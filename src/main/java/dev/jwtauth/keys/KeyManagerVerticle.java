@@ -1,11 +1,7 @@
-package dev.jwtauth.jwks;
+package dev.jwtauth.keys;
 
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.config.AppConfig;
-import dev.jwtauth.keys.KeyEntry;
-import dev.jwtauth.keys.KeyFiles;
-import dev.jwtauth.keys.KeyRing;
-import dev.jwtauth.keys.SigningAlgorithm;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Future;
@@ -27,8 +23,8 @@ import java.util.List;
  * key to this process's issuers over the local-only {@link Addresses#SIGNING_KEY_GET}, and
  * publishes {@link Addresses#JWKS_CHANGED} on every change. One instance per process.
  */
-public final class JwksVerticle extends VerticleBase {
-  private static final Logger log = LoggerFactory.getLogger(JwksVerticle.class);
+public final class KeyManagerVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(KeyManagerVerticle.class);
   private static final long RESCAN_MILLIS = 10_000;
   private static final String KEY_LOCK = "jwt-auth-server.keys";
 
@@ -38,7 +34,7 @@ public final class JwksVerticle extends VerticleBase {
   private KeyRing ring;
   private Future<String> rotating = Future.succeededFuture();
 
-  public JwksVerticle(AppConfig config, Clock clock) {
+  public KeyManagerVerticle(AppConfig config, Clock clock) {
     this.config = config;
     this.clock = clock;
     this.alg = SigningAlgorithm.parse(config.signingAlg());

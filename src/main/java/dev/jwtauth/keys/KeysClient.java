@@ -1,7 +1,6 @@
-package dev.jwtauth.jwks;
+package dev.jwtauth.keys;
 
 import dev.jwtauth.bus.Addresses;
-import dev.jwtauth.keys.SigningAlgorithm;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -13,7 +12,7 @@ import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 
-/** Asks the {@link JwksVerticle} for keys over the event bus. */
+/** Asks the {@link KeyManagerVerticle} for keys over the event bus. */
 public final class KeysClient {
   private static final DeliveryOptions TIMEOUT = new DeliveryOptions().setSendTimeout(10_000);
 

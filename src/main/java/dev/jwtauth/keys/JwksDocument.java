@@ -1,4 +1,4 @@
-package dev.jwtauth.jwks;
+package dev.jwtauth.keys;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;

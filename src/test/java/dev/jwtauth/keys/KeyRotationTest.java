@@ -1,4 +1,4 @@
-package dev.jwtauth.jwks;
+package dev.jwtauth.keys;
 
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.testsupport.Jwts;
