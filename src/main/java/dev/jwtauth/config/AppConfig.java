@@ -70,6 +70,13 @@ import java.util.Set;
  *                          failing (name, address) pairs are slowed to that rate
  * @param clusterCredentials folder holding the cluster's credentials (made by {@code cluster credentials DIR});
  *                          required with {@code CLUSTER=true}, null otherwise
+ * @param revocationFeedClientId for a resource-only process with {@code JWKS_URI}: the client id with scope
+ *                          {@code revocations:read} it uses to follow the auth server's revocation feed
+ *                          (null: no feed; revocations are not seen outside the cluster)
+ * @param revocationFeedClientSecret that client's secret (required with the id)
+ * @param revocationFeedMaxStreams revocation feed streams an auth process serves at once; more get 503
+ * @param shutdownGrace     on SIGTERM, how long in-flight HTTP requests may take to finish after the
+ *                          listeners stop accepting, before connections are closed
  */
 public record AppConfig(
     String httpHost,
@@ -119,7 +126,11 @@ public record AppConfig(
     Duration httpIdleTimeout,
     String managementHttpHost,
     int managementHttpPort,
-    Duration auditRetention) {
+    Duration auditRetention,
+    String revocationFeedClientId,
+    String revocationFeedClientSecret,
+    int revocationFeedMaxStreams,
+    Duration shutdownGrace) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -131,7 +142,8 @@ public record AppConfig(
       "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI",
       "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR",
       "CLUSTER_CREDENTIALS",
-      "HTTP_IDLE_TIMEOUT", "MANAGEMENT_HTTP_HOST", "MANAGEMENT_HTTP_PORT", "AUDIT_RETENTION");
+      "HTTP_IDLE_TIMEOUT", "MANAGEMENT_HTTP_HOST", "MANAGEMENT_HTTP_PORT", "AUDIT_RETENTION",
+      "REVOCATION_FEED_CLIENT_ID", "REVOCATION_FEED_CLIENT_SECRET", "REVOCATION_FEED_MAX_STREAMS", "SHUTDOWN_GRACE");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = dev.jwtauth.keys.SigningAlgorithm.NAMES;
@@ -172,6 +184,23 @@ public record AppConfig(
   /** Whether this process runs the resource verticle. */
   public boolean runsResource() {
     return !roles.equals("auth");
+  }
+
+  /**
+   * The revocation feed this resource-only process follows, or null when it follows none: the
+   * {@code JWKS_URI} with its {@code /.well-known/jwks.json} replaced by {@code /oauth2/revocations}
+   * (a path prefix in front of it, as behind a proxy, is kept), else its origin plus that path.
+   */
+  public String revocationFeedUri() {
+    if (revocationFeedClientId == null || jwksUri == null) {
+      return null;
+    }
+    String wellKnown = "/.well-known/jwks.json";
+    if (jwksUri.endsWith(wellKnown)) {
+      return jwksUri.substring(0, jwksUri.length() - wellKnown.length()) + "/oauth2/revocations";
+    }
+    URI u = URI.create(jwksUri);
+    return u.getScheme() + "://" + u.getRawAuthority() + "/oauth2/revocations";
   }
 
   /** Whether the embedded PostgreSQL is used (no {@code PG_URI}). */
@@ -249,7 +278,11 @@ public record AppConfig(
         r.seconds("HTTP_IDLE_TIMEOUT", 0, 86_400),
         r.string("MANAGEMENT_HTTP_HOST"),
         r.integer("MANAGEMENT_HTTP_PORT", -1, 65_535),
-        r.seconds("AUDIT_RETENTION", 3_600, 315_360_000));
+        r.seconds("AUDIT_RETENTION", 3_600, 315_360_000),
+        r.optional("REVOCATION_FEED_CLIENT_ID"),
+        r.optional("REVOCATION_FEED_CLIENT_SECRET"),
+        r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
+        r.seconds("SHUTDOWN_GRACE", 0, 3_600));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");
@@ -269,6 +302,14 @@ public record AppConfig(
         && (cfg.managementHttpPort == cfg.authHttpPort || cfg.managementHttpPort == cfg.resourceHttpPort)) {
       throw new ConfigException("MANAGEMENT_HTTP_PORT must differ from AUTH_HTTP_PORT and RESOURCE_HTTP_PORT (it is "
           + cfg.managementHttpPort + ").");
+    }
+    if ((cfg.revocationFeedClientId == null) != (cfg.revocationFeedClientSecret == null)) {
+      throw new ConfigException("REVOCATION_FEED_CLIENT_ID and REVOCATION_FEED_CLIENT_SECRET must be set together"
+          + " (one of them is empty).");
+    }
+    if (cfg.revocationFeedClientId != null && cfg.jwksUri == null) {
+      throw new ConfigException("REVOCATION_FEED_CLIENT_ID is for ROLES=resource with JWKS_URI (the feed is read from"
+          + " the same auth server); inside the cluster revocations arrive over the event bus.");
     }
     if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
       throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");

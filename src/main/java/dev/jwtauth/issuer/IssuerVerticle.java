@@ -6,6 +6,8 @@ import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
+import dev.jwtauth.feed.RevocationFeed;
+import dev.jwtauth.feed.RevocationFeedHandler;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.Servers;
@@ -56,6 +58,7 @@ public final class IssuerVerticle extends VerticleBase {
   private OpenApi openApi;
   private Pool pool;
   private Router router;
+  private io.vertx.core.http.HttpServer server;
 
   /**
    * @param shared what the process has once: revocations, verified-token cache, hasher, limiter
@@ -102,6 +105,7 @@ public final class IssuerVerticle extends VerticleBase {
     }, clock);
     new AdminRoutes(vertx, users, hasher, clients, pool, tokens, userAdmin).mount(router, body, bearer);
     new AccountRoutes(users, userAdmin, tokens, loginFailures, hasher, shared.guards()).mount(router, body, bearer);
+    router.get(RevocationFeed.PATH).handler(new RevocationFeedHandler(shared.revocationFeed(), clients, revocations));
     published.mount(router);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     DemoPage.mount(router, config);
@@ -123,6 +127,7 @@ public final class IssuerVerticle extends VerticleBase {
         .compose(v -> loadKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> Servers.listen(vertx, config, router, config.authHttpPort(), "AUTH_HTTP_PORT"))
+        .onSuccess(s -> server = s)
         .mapEmpty();
   }
 
@@ -151,6 +156,14 @@ public final class IssuerVerticle extends VerticleBase {
   private void useKeySet(JsonObject set) {
     verifier.update(set);
     published.update(set);
+  }
+
+  /**
+   * Stops accepting connections and lets requests in flight finish for at most {@code grace}
+   * (Vert.x 5 {@code HttpServer.shutdown}: idle connections close at once, busy ones after their response).
+   */
+  public Future<Void> shutdown(java.time.Duration grace) {
+    return server == null ? Future.succeededFuture() : server.shutdown(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The routes this instance serves, once started (the OpenAPI document is checked against them). */

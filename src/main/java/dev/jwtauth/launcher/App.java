@@ -13,6 +13,8 @@ import dev.jwtauth.keys.KeyManagerVerticle;
 import dev.jwtauth.ops.ManagementVerticle;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.ops.SafeMetricsFactory;
+import dev.jwtauth.ops.Readiness;
+import io.vertx.core.Future;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.resource.ResourceVerticle;
 import dev.jwtauth.users.PasswordHasher;
@@ -32,8 +34,12 @@ import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -50,15 +56,18 @@ public final class App implements AutoCloseable {
   private final List<IssuerVerticle> issuers;
   private final List<ResourceVerticle> resources;
   private final int managementPort;
+  private final ProcessServices shared;
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   private App(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, List<IssuerVerticle> issuers,
-              List<ResourceVerticle> resources, int managementPort) {
+              List<ResourceVerticle> resources, int managementPort, ProcessServices shared) {
     this.vertx = vertx;
     this.embedded = embedded;
     this.config = config;
     this.issuers = issuers;
     this.resources = resources;
     this.managementPort = managementPort;
+    this.shared = shared;
   }
 
   /** Starts with the system clock and a durable embedded database. */
@@ -109,7 +118,7 @@ public final class App implements AutoCloseable {
           (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),
           managementPort < 0 ? "off" : cfg.managementHttpHost() + ":" + managementPort,
           embedded != null ? "embedded" : "external");
-      return new App(vertx, embedded, cfg, List.copyOf(issuers), List.copyOf(resources), managementPort);
+      return new App(vertx, embedded, cfg, List.copyOf(issuers), List.copyOf(resources), managementPort, shared);
     } catch (Exception e) {
       // await() rethrows checked causes too (a refused connection), hence Exception
       vertx.close().await();
@@ -244,9 +253,32 @@ public final class App implements AutoCloseable {
     return embedded;
   }
 
-  /** Closes the HTTP servers and verticles, then stops the embedded PostgreSQL. */
+  /**
+   * Graceful shutdown (SIGTERM runs it through the shutdown hook): {@code /ready} answers 503 first,
+   * the revocation feed's streams end, the HTTP listeners stop accepting and requests in flight get
+   * up to {@code SHUTDOWN_GRACE} to finish; then Vert.x closes (leaving the cluster) and the
+   * embedded PostgreSQL stops. Safe to call twice: the second call returns at once.
+   */
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    try {
+      Readiness.markDraining(vertx);
+      shared.drain();
+      List<Future<Void>> stops = new ArrayList<>();
+      issuers.forEach(v -> stops.add(v.shutdown(config.shutdownGrace())));
+      resources.forEach(v -> stops.add(v.shutdown(config.shutdownGrace())));
+      Future.join(stops).await(config.shutdownGrace().toMillis() + 2_000, TimeUnit.MILLISECONDS);
+      shared.close().await(2, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      log.warn("HTTP servers did not stop within SHUTDOWN_GRACE ({} s); closing anyway", config.shutdownGrace().toSeconds());
+    } catch (RuntimeException e) {
+      log.warn("graceful shutdown incomplete: {}", e.getMessage());
+    }
+    log.info("HTTP servers stopped after {} ms; leaving", (System.nanoTime() - t0) / 1_000_000);
     try {
       vertx.close().await();
     } finally {

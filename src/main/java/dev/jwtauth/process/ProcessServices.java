@@ -3,6 +3,8 @@ package dev.jwtauth.process;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.feed.RevocationFeed;
+import dev.jwtauth.feed.RevocationFeedClient;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RevocationSet;
@@ -52,6 +54,8 @@ public final class ProcessServices {
   private final WorkerExecutor hashWorkers;
   private final PasswordHasher hasher;
   private final LoginGuards guards;
+  private final RevocationFeed feed;
+  private RevocationFeedClient feedClient;
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -66,10 +70,12 @@ public final class ProcessServices {
       this.hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
           config.argon2Parallelism());
       this.guards = LoginGuards.of(config);
+      this.feed = new RevocationFeed(vertx, config.revocationFeedMaxStreams());
     } else {
       this.hashWorkers = null;
       this.hasher = null;
       this.guards = null;
+      this.feed = null;
     }
   }
 
@@ -77,7 +83,9 @@ public final class ProcessServices {
    * Builds the services of this process and loads the revocations in force. With the auth role
    * they come from PostgreSQL ({@code pool}); a resource-only member asks the cluster and waits until
    * an auth member answers (a verifier that missed a revocation would accept a revoked token); a
-   * resource-only process outside the cluster has no source. Call from the launcher's thread.
+   * resource-only process outside the cluster follows the auth server's revocation feed when it has
+   * its client credentials (in the background: {@link #revocationsSynced()} tells when the first
+   * snapshot is in), else has no source. Call from the launcher's thread.
    *
    * @param pool the shared pool of the auth role, or null
    */
@@ -89,7 +97,13 @@ public final class ProcessServices {
   private Future<Void> subscribe(Pool pool) {
     var bus = vertx.eventBus();
     // Subscribe before loading, so a revocation published meanwhile is not missed.
-    consumers.add(bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> revoked.add(msg.body())));
+    // One subscription per process: the set, and the revocation feed's streams when this process serves it.
+    consumers.add(bus.<JsonObject>consumer(Addresses.TOKEN_REVOKED, msg -> {
+      revoked.add(msg.body());
+      if (feed != null) {
+        feed.publish(msg.body());
+      }
+    }));
     timers.add(vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds())));
     Revocations revocations = pool == null ? null : new Revocations(vertx, pool, clock);
     if (pool != null) {
@@ -103,6 +117,11 @@ public final class ProcessServices {
     boolean hasSource = pool != null || config.cluster();
     Future<Void> registered = Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
     if (!hasSource) {
+      if (config.revocationFeedUri() != null) {
+        feedClient = new RevocationFeedClient(vertx, config.revocationFeedUri(), config.revocationFeedClientId(),
+            config.revocationFeedClientSecret(), revoked);
+        feedClient.start();
+      }
       return registered;
     }
     timers.add(vertx.setPeriodic(RESYNC.toMillis(), t -> load(revocations)
@@ -129,6 +148,29 @@ public final class ProcessServices {
   /** The process's revocation set, checked by every verifier on every request. */
   public RevocationSet revoked() {
     return revoked;
+  }
+
+  /**
+   * Whether this process's revocation set is complete enough to verify tokens: false only for a
+   * resource-only process following the revocation feed until its first snapshot arrives.
+   */
+  public boolean revocationsSynced() {
+    return feedClient == null || feedClient.synced();
+  }
+
+  /** The revocation feed's streams served by this process (auth role), or null. */
+  public RevocationFeed revocationFeed() {
+    return feed;
+  }
+
+  /**
+   * First step of a shutdown: ends the revocation feed's streams (each would otherwise hold the
+   * grace period to its end; their subscribers reconnect to another auth process) and refuses new ones.
+   */
+  public void drain() {
+    if (feed != null) {
+      feed.closeAll();
+    }
   }
 
   /** The verified-token cache shared by every verifier of the process, or null when VERIFY_CACHE_SIZE is 0. */
@@ -159,6 +201,9 @@ public final class ProcessServices {
     consumers.forEach(c -> done.add(c.unregister()));
     if (hashWorkers != null) {
       done.add(hashWorkers.close());
+    }
+    if (feedClient != null) {
+      done.add(feedClient.close());
     }
     return Future.join(done).mapEmpty();
   }

@@ -53,6 +53,7 @@ public final class ResourceVerticle extends VerticleBase {
   private OpenApi openApi;
   private Router router;
   private long retryTimer = -1;
+  private io.vertx.core.http.HttpServer server;
 
   /**
    * @param shared what the process has once: the revocation set (kept current for us) and the verified-token cache
@@ -90,6 +91,8 @@ public final class ResourceVerticle extends VerticleBase {
 
     router = Router.router(vertx);
     Servers.front(router, config);
+    // Fail closed until the revocation feed's first snapshot: a token revoked earlier would pass.
+    router.route("/api/*").handler(this::requireRevocations);
     router.route("/api/*").handler(JWTAuthHandler.create(verifier, REALM))
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.get("/api/me").handler(this::me);
@@ -99,13 +102,16 @@ public final class ResourceVerticle extends VerticleBase {
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     Servers.back(router, vertx, Map.of(
-        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet")),
+        "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet"),
+        "revocations", () -> shared.revocationsSynced() ? Future.succeededFuture()
+            : Future.failedFuture("no revocation snapshot yet")),
         !config.managementServer());
 
     return keysChanged.completion()
         .compose(v -> fetchKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
-        .compose(v -> Servers.listen(vertx, config, router, config.resourceHttpPort(), "RESOURCE_HTTP_PORT"));
+        .compose(v -> Servers.listen(vertx, config, router, config.resourceHttpPort(), "RESOURCE_HTTP_PORT"))
+        .onSuccess(s -> server = s);
   }
 
   /** Asks for the key set; while no KeyManagerVerticle answers, keeps rejecting tokens and asks again. */
@@ -118,6 +124,15 @@ public final class ResourceVerticle extends VerticleBase {
           retryTimer = vertx.setTimer(2_000, t -> fetchKeys());
           return Future.succeededFuture();
         });
+  }
+
+  private void requireRevocations(RoutingContext ctx) {
+    if (shared.revocationsSynced()) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("Retry-After", "1");
+    Responses.error(ctx, 503, "temporarily_unavailable", "The revocation list is not loaded yet; retry shortly.");
   }
 
   private void me(RoutingContext ctx) {
@@ -149,6 +164,14 @@ public final class ResourceVerticle extends VerticleBase {
         .put("revocations_in_memory", revoked.size())
         .put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
         .put("verticle_instances", config.effectiveInstances()));
+  }
+
+  /**
+   * Stops accepting connections and lets requests in flight finish for at most {@code grace}
+   * (Vert.x 5 {@code HttpServer.shutdown}: idle connections close at once, busy ones after their response).
+   */
+  public Future<Void> shutdown(java.time.Duration grace) {
+    return server == null ? Future.succeededFuture() : server.shutdown(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The routes this instance serves, once started (the OpenAPI document is checked against them). */

@@ -1,0 +1,7 @@
+/**
+ * The revocation feed over HTTP: the auth origin streams every revocation in force, then each new
+ * one, as Server-Sent Events at {@code GET /oauth2/revocations} ({@link dev.jwtauth.feed.RevocationFeed},
+ * {@link dev.jwtauth.feed.RevocationFeedHandler}); a resource-only process outside the cluster
+ * follows it ({@link dev.jwtauth.feed.RevocationFeedClient}) and applies it to its revocation set.
+ */
+package dev.jwtauth.feed;
