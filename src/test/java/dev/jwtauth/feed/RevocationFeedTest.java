@@ -365,9 +365,9 @@ class RevocationFeedTest {
     assertThat(AppConfig.from(remote.copy()).revocationFeedUri()).isNull();
     AppConfig cfg = AppConfig.from(remote.copy().put("REVOCATION_FEED_CLIENT_ID", "edge").put("REVOCATION_FEED_CLIENT_SECRET", "s"));
     assertThat(cfg.revocationFeedUri()).isEqualTo("https://edge.example.com/auth/oauth2/revocations");
-    assertThat(AppConfig.from(remote.copy().put("JWKS_URI", "http://10.0.0.5:8080/keys")
+    assertThat(AppConfig.from(remote.copy().put("JWKS_URI", "https://10.0.0.5:8080/keys")
         .put("REVOCATION_FEED_CLIENT_ID", "edge").put("REVOCATION_FEED_CLIENT_SECRET", "s")).revocationFeedUri())
-        .isEqualTo("http://10.0.0.5:8080/oauth2/revocations");
+        .isEqualTo("https://10.0.0.5:8080/oauth2/revocations");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> AppConfig.from(remote.copy().put("REVOCATION_FEED_CLIENT_ID", "edge")))
         .hasMessageStartingWith("REVOCATION_FEED_CLIENT_ID and REVOCATION_FEED_CLIENT_SECRET must be set together");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> AppConfig.from(TestServer.baseSettings()

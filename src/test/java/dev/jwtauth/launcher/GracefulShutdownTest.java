@@ -58,7 +58,7 @@ class GracefulShutdownTest {
       long t0 = System.nanoTime();
       Future<HttpResponse<Buffer>> login = web.post(port, "127.0.0.1", "/auth/login")
           .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD));
-      awaitActiveRequests(port, 2); // the login, and the /metrics request asking
+      awaitActiveRequests(server.managementPort(), 2); // the login, and the /metrics request asking
       assertThat(login.isComplete()).as("the login is still hashing").isFalse();
 
       CompletableFuture<Void> closing = CompletableFuture.runAsync(server.app()::close);
@@ -89,14 +89,16 @@ class GracefulShutdownTest {
   void sigterm() throws Exception {
     JsonObject settings = TestServer.baseSettings();
     int port = TestServer.freePort();
+    int management = TestServer.freePort();
     try (ServerProcess p = ServerProcess.in(TestServer.tempDir("sigterm"))
         .settings(settings, "PG_URI", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD")
         .env("AUTH_HTTP_PORT", port).env("RESOURCE_HTTP_PORT", TestServer.freePort()).env("HASH_WORKERS", 1)
+        .env("MANAGEMENT_HTTP_PORT", management)
         .env("ARGON2_ITERATIONS", 60).jvmArgs("-Xmx256m").start()) {
       p.awaitReady(port);
       Future<HttpResponse<Buffer>> login = web.post(port, "127.0.0.1", "/auth/login")
           .sendJsonObject(new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD));
-      awaitActiveRequests(port, 2);
+      awaitActiveRequests(management, 2);
       p.process().destroy(); // SIGTERM: the shutdown hook runs App.close()
       HttpResponse<Buffer> res = login.await();
       assertThat(res.statusCode()).isEqualTo(200);
@@ -115,7 +117,10 @@ class GracefulShutdownTest {
         .hasMessage("SHUTDOWN_GRACE must be a whole number, not 'soon'.");
   }
 
-  /** Polls the Vert.x metric of requests being served until it reaches {@code n}, at most 10 s. */
+  /**
+   * Polls the Vert.x metric of requests being served (all servers of the process) on the management
+   * port until it reaches {@code n}, at most 10 s.
+   */
   private void awaitActiveRequests(int port, int n) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
