@@ -40,8 +40,8 @@ import java.util.Set;
  * @param verticleInstances instances of each HTTP verticle (0 = number of cores)
  * @param maxBodyBytes      request body limit; larger bodies get 413
  * @param lockoutThreshold  failed logins of one (name, client address) pair that lock that pair
- * @param lockoutBase       first lock duration; doubles with each further failure
- * @param lockoutMax        longest lock
+ * @param lockoutSeconds       first lock duration; doubles with each further failure
+ * @param lockoutMaxSeconds        longest lock
  * @param loginIpLimit      failed logins allowed per client address per minute
  * @param refreshCookie     send the refresh token as an HttpOnly cookie instead of in the body
  * @param corsAllowedOrigins origins allowed by CORS on both servers (empty: no CORS)
@@ -105,8 +105,8 @@ public record AppConfig(
     int verticleInstances,
     int maxBodyBytes,
     int lockoutThreshold,
-    Duration lockoutBase,
-    Duration lockoutMax,
+    Duration lockoutSeconds,
+    Duration lockoutMaxSeconds,
     int loginIpLimit,
     boolean refreshCookie,
     List<String> corsAllowedOrigins,
@@ -132,18 +132,18 @@ public record AppConfig(
     int revocationFeedMaxStreams,
     Duration shutdownGrace) {
 
-  /** Every setting name, in the order of the README table; also the environment variables read. */
-  public static final List<String> KEYS = List.of(
-      "HTTP_HOST", "AUTH_HTTP_PORT", "RESOURCE_HTTP_PORT", "ROLES", "ISSUER", "AUDIENCE", "SIGNING_ALG",
-      "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_GRACE", "KEY_ROTATION_INTERVAL", "CLOCK_LEEWAY", "JWKS_MAX_AGE", "PG_URI", "PG_POOL_SIZE",
-      "EMBEDDED_PG_PORT", "DATA_DIR", "KEYS_DIR", "BOOTSTRAP_ADMIN_PASSWORD", "ARGON2_MEMORY_KIB",
-      "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
-      "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
-      "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI",
-      "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR",
-      "CLUSTER_CREDENTIALS",
-      "HTTP_IDLE_TIMEOUT", "MANAGEMENT_HTTP_HOST", "MANAGEMENT_HTTP_PORT", "AUDIT_RETENTION",
-      "REVOCATION_FEED_CLIENT_ID", "REVOCATION_FEED_CLIENT_SECRET", "REVOCATION_FEED_MAX_STREAMS", "SHUTDOWN_GRACE");
+  /**
+   * Every setting name, also the environment variables read: each record component's name in upper
+   * snake case ({@code authHttpPort} is {@code AUTH_HTTP_PORT}), so a setting is declared once, as a
+   * component, and parsed once, in {@link #from}.
+   */
+  public static final List<String> KEYS = java.util.Arrays.stream(AppConfig.class.getRecordComponents())
+      .map(c -> settingName(c.getName())).toList();
+
+  /** {@code authHttpPort} → {@code AUTH_HTTP_PORT}, {@code argon2MemoryKib} → {@code ARGON2_MEMORY_KIB}. */
+  static String settingName(String component) {
+    return component.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
+  }
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = dev.jwtauth.keys.SigningAlgorithm.NAMES;
@@ -314,7 +314,7 @@ public record AppConfig(
     if ((cfg.tlsCertFile == null) != (cfg.tlsKeyFile == null)) {
       throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (one of them is empty).");
     }
-    if (cfg.lockoutMax.compareTo(cfg.lockoutBase) < 0) {
+    if (cfg.lockoutMaxSeconds.compareTo(cfg.lockoutSeconds) < 0) {
       throw new ConfigException("LOCKOUT_MAX_SECONDS must not be shorter than LOCKOUT_SECONDS.");
     }
     if (cfg.authHttpPort != 0 && cfg.authHttpPort == cfg.resourceHttpPort) {

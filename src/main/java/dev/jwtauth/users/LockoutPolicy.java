@@ -27,7 +27,7 @@ public record LockoutPolicy(int threshold, long baseSeconds, long maxSeconds, in
   static final long MIN_MEMORY_SECONDS = 86_400;
 
   public static LockoutPolicy of(AppConfig cfg) {
-    return new LockoutPolicy(cfg.lockoutThreshold(), cfg.lockoutBase().toSeconds(), cfg.lockoutMax().toSeconds(),
+    return new LockoutPolicy(cfg.lockoutThreshold(), cfg.lockoutSeconds().toSeconds(), cfg.lockoutMaxSeconds().toSeconds(),
         cfg.lockoutAccountPerHour());
   }
 
