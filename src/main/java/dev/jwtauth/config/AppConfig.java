@@ -61,6 +61,8 @@ import java.util.Set;
  *                          logins get 503 (0 = 64 per hash worker)
  * @param lockoutAccountPerHour failed logins per hour for one account name over all addresses before its
  *                          failing (name, address) pairs are slowed to that rate
+ * @param cryptoProvider    where signatures are computed: {@code auto} (AWS-LC through the Amazon Corretto
+ *                          Crypto Provider when it loads, else the JDK), {@code jca} or {@code native}
  */
 public record AppConfig(
     String httpHost,
@@ -105,7 +107,8 @@ public record AppConfig(
     String jwksUri,
     List<String> trustedProxies,
     int hashQueueMax,
-    int lockoutAccountPerHour) {
+    int lockoutAccountPerHour,
+    String cryptoProvider) {
 
   /** Every setting name, in the order of the README table; also the environment variables read. */
   public static final List<String> KEYS = List.of(
@@ -115,7 +118,8 @@ public record AppConfig(
       "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "HASH_WORKERS", "VERTICLE_INSTANCES", "MAX_BODY_BYTES", "LOCKOUT_THRESHOLD", "LOCKOUT_SECONDS",
       "LOCKOUT_MAX_SECONDS", "LOGIN_IP_LIMIT", "REFRESH_COOKIE", "CORS_ALLOWED_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE", "VERIFY_CACHE_SIZE",
       "CLUSTER", "CLUSTER_HOST", "CLUSTER_PORT", "CLUSTER_MEMBERS", "LOG_FORMAT", "JWKS_URI",
-      "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR");
+      "TRUSTED_PROXIES", "HASH_QUEUE_MAX", "LOCKOUT_ACCOUNT_PER_HOUR",
+      "CRYPTO_PROVIDER");
 
   private static final Set<String> ROLE_VALUES = Set.of("all", "auth", "resource");
   private static final Set<String> ALGORITHMS = Set.of("RS256", "PS256", "ES256", "EdDSA");
@@ -213,7 +217,8 @@ public record AppConfig(
         r.optional("JWKS_URI") == null ? null : r.url("JWKS_URI"),
         r.proxies("TRUSTED_PROXIES"),
         r.integer("HASH_QUEUE_MAX", 0, 1_000_000),
-        r.integer("LOCKOUT_ACCOUNT_PER_HOUR", 1, 1_000_000));
+        r.integer("LOCKOUT_ACCOUNT_PER_HOUR", 1, 1_000_000),
+        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")));
     if (cfg.roles.equals("resource") && !cfg.cluster && cfg.jwksUri == null) {
       throw new ConfigException("ROLES=resource needs CLUSTER=true (keys and revocations over the clustered"
           + " event bus) or JWKS_URI (keys over HTTP from the auth server).");

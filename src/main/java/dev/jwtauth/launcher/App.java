@@ -8,6 +8,7 @@ import dev.jwtauth.db.Migrations;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.jwks.JwksVerticle;
+import dev.jwtauth.keys.CryptoProvider;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.resource.ResourceVerticle;
@@ -67,6 +68,8 @@ public final class App implements AutoCloseable {
    */
   public static App start(AppConfig cfg, Clock clock, boolean durableDatabase) {
     long t0 = System.nanoTime();
+    CryptoProvider crypto = CryptoProvider.select(cfg.cryptoProvider());
+    log.info("Crypto provider: {} {} ({})", crypto.name(), crypto.version(), crypto.reason());
     Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;
     List<IssuerVerticle> issuers = new CopyOnWriteArrayList<>();
@@ -130,7 +133,9 @@ public final class App implements AutoCloseable {
     } else {
       vertx = builder.build();
     }
-    new Metrics(BackendRegistries.getNow(registry), registry).install(vertx);
+    Metrics metrics = new Metrics(BackendRegistries.getNow(registry), registry);
+    metrics.install(vertx);
+    metrics.cryptoProvider(CryptoProvider.current().name(), CryptoProvider.current().version());
     return vertx;
   }
 

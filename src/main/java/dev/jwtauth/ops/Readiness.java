@@ -1,5 +1,6 @@
 package dev.jwtauth.ops;
 
+import dev.jwtauth.keys.CryptoProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -14,7 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /ready} with vertx-health-check: 200 {"status":"UP","checks":[…]} when every check
- * passes, 503 otherwise. A clustered process also checks that it is still in the cluster.
+ * passes, 503 otherwise. A clustered process also checks that it is still in the cluster; the
+ * {@code crypto} check always passes and carries the crypto provider in its {@code data}.
  */
 public final class Readiness {
   private static final long TIMEOUT_MILLIS = 3_000;
@@ -27,6 +29,8 @@ public final class Readiness {
     HealthChecks health = HealthChecks.create(vertx);
     checks.forEach((name, check) -> health.register(name, TIMEOUT_MILLIS,
         promise -> check.get().onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO()))));
+    // always up: it says which provider signs and verifies (CRYPTO_PROVIDER), chosen at start
+    health.register("crypto", promise -> promise.complete(Status.OK(CryptoProvider.current().toJson())));
     if (vertx.isClustered()) {
       health.register("cluster", TIMEOUT_MILLIS, ClusterHealthCheck.createProcedure(vertx));
     }
