@@ -21,7 +21,6 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.ext.web.Route;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -123,7 +122,7 @@ public final class App implements AutoCloseable {
     if (cfg.cluster()) {
       options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0);
       try {
-        vertx = builder.withClusterManager(new HazelcastClusterManager(Cluster.hazelcast(cfg))).buildClustered().await();
+        vertx = builder.withClusterManager(Cluster.manager(cfg)).buildClustered().await();
       } catch (Exception e) {
         throw new ConfigException("Cannot join the cluster on " + cfg.clusterHost() + ":" + cfg.clusterPort()
             + " (" + e.getMessage() + "); check CLUSTER_HOST, CLUSTER_PORT and CLUSTER_MEMBERS.", e);

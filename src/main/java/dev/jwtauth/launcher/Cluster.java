@@ -4,7 +4,9 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.jwtauth.config.AppConfig;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.List;
 
@@ -13,11 +15,19 @@ import java.util.List;
  * {@code CLUSTER_MEMBERS} (multicast and auto-detection off, so nothing is discovered by accident),
  * bound to {@code CLUSTER_HOST:CLUSTER_PORT}. Vert.x's own map settings come from its default
  * cluster configuration, which we only amend.
+ *
+ * <p>Every reference to Hazelcast lives here (and in {@code ops.Readiness}'s clustered branch), so a
+ * process with {@code CLUSTER=false} never loads its classes.
  */
 final class Cluster {
   static final String NAME = "jwt-auth-server";
 
   private Cluster() {
+  }
+
+  /** The cluster manager for {@code CLUSTER=true}: Hazelcast with {@link #hazelcast}'s settings. */
+  static ClusterManager manager(AppConfig cfg) {
+    return new HazelcastClusterManager(hazelcast(cfg));
   }
 
   static Config hazelcast(AppConfig cfg) {
