@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# JMH micro-benchmarks (not part of the default build or test run): raw JCA sign/verify per
-# algorithm, argon2id at the configured parameters, and the project's own sign
+# JMH micro-benchmarks (not part of the default build or test run): raw sign/verify per algorithm and crypto provider (CRYPTO_PROVIDER jca and native),
+# argon2id at the configured parameters, and the project's own sign
 # (AccessTokens.issue) and verify (TokenVerifier.verify, cache off and hot) paths.
 #
 #   bench/run-jmh.sh                 Java 17 (the java on PATH)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarises JMH's JSON results (Java 17, optionally Java 25) into bench/results/<stamp>-jmh.md
 and -jmh.json: every benchmark's ops/s with its error, the Java 25 ÷ Java 17 ratio, and the
-project's paths against the raw JCA ceilings.
+project's paths against the raw signature ceilings, per crypto provider (jca, native).
 
   jmh_report.py --java17 RAW.json [--java25 RAW.json] --md OUT.md --json OUT.json --meta key=value...
 """
@@ -64,12 +64,15 @@ def main():
 
     algs = sorted({v["params"]["alg"] for v in r17.values() if "alg" in v["params"]},
                   key=lambda x: ["RS256", "PS256", "ES256", "EdDSA"].index(x) if x in ("RS256", "PS256", "ES256", "EdDSA") else 9)
+    # the crypto provider (CRYPTO_PROVIDER) is a parameter of the crypto benchmarks: a row per provider and alg
+    providers = sorted({v["params"]["provider"] for v in r17.values() if "provider" in v["params"]}) or [None]
     paths = []
-    for alg in algs:
-        sign, verify = score(r17, "JcaBench.sign", alg=alg), score(r17, "JcaBench.verify", alg=alg)
-        issue = score(r17, "IssueBench.issue", alg=alg)
-        cold, hot = score(r17, "VerifyBench.verify", alg=alg, cacheSize=0), score(r17, "VerifyBench.verify", alg=alg, cacheSize=20000)
-        paths.append({"alg": alg, "jca_sign": sign, "jca_verify": verify, "issue": issue,
+    for provider, alg in [(pr, al) for pr in providers for al in algs]:
+        by = {"alg": alg} if provider is None else {"alg": alg, "provider": provider}
+        sign, verify = score(r17, "JcaBench.sign", **by), score(r17, "JcaBench.verify", **by)
+        issue = score(r17, "IssueBench.issue", **by)
+        cold, hot = score(r17, "VerifyBench.verify", cacheSize=0, **by), score(r17, "VerifyBench.verify", cacheSize=20000, **by)
+        paths.append({"provider": provider or "jca", "alg": alg, "jca_sign": sign, "jca_verify": verify, "issue": issue,
                       "issue_to_jca_sign": issue / sign if issue and sign else None,
                       "verify_cold": cold, "verify_cold_to_jca_verify": cold / verify if cold and verify else None,
                       "verify_hot": hot, "hot_to_cold": hot / cold if hot and cold else None})
@@ -95,16 +98,16 @@ def main():
         ratio = f"{r['ratio_25_to_17']:.2f}" if r["ratio_25_to_17"] else "–"
         w(f"| {r['key']} | {fmt(r['java17'])} | {fmt(r['java17_error'])} | {fmt(r['java25'])} | "
           f"{fmt(r['java25_error'])} | {ratio} |")
-    w("\n## The project's paths against the raw JCA ceilings (Java 17)\n")
-    w("| alg | JCA sign/s | AccessTokens.issue/s | issue ÷ sign | JCA verify/s | TokenVerifier cold/s | cold ÷ JCA | "
+    w("\n## The project's paths against the raw signature ceilings, per crypto provider (Java 17)\n")
+    w("| provider | alg | sign/s | AccessTokens.issue/s | issue ÷ sign | verify/s | TokenVerifier cold/s | cold ÷ verify | "
       "TokenVerifier hot/s | hot ÷ cold |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("|---|---|---|---|---|---|---|---|---|---|")
 
     def ratio(x):
         return f"{x:.2f}" if x else "–"
 
     for p in paths:
-        w(f"| {p['alg']} | {fmt(p['jca_sign'])} | {fmt(p['issue'])} | {ratio(p['issue_to_jca_sign'])} | "
+        w(f"| {p['provider']} | {p['alg']} | {fmt(p['jca_sign'])} | {fmt(p['issue'])} | {ratio(p['issue_to_jca_sign'])} | "
           f"{fmt(p['jca_verify'])} | {fmt(p['verify_cold'])} | {ratio(p['verify_cold_to_jca_verify'])} | "
           f"{fmt(p['verify_hot'])} | {ratio(p['hot_to_cold'])} |")
     w("")

@@ -77,6 +77,8 @@ import java.util.Set;
  * @param revocationFeedMaxStreams revocation feed streams an auth process serves at once; more get 503
  * @param shutdownGrace     on SIGTERM, how long in-flight HTTP requests may take to finish after the
  *                          listeners stop accepting, before connections are closed
+ * @param cryptoProvider    where signatures are computed: {@code auto} (AWS-LC through the Amazon Corretto
+ *                          Crypto Provider when it loads, else the JDK), {@code jca} or {@code native}
  */
 public record AppConfig(
     String httpHost,
@@ -130,7 +132,8 @@ public record AppConfig(
     String revocationFeedClientId,
     String revocationFeedClientSecret,
     int revocationFeedMaxStreams,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    String cryptoProvider) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -282,7 +285,8 @@ public record AppConfig(
         r.optional("REVOCATION_FEED_CLIENT_ID"),
         r.optional("REVOCATION_FEED_CLIENT_SECRET"),
         r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
-        r.seconds("SHUTDOWN_GRACE", 0, 3_600));
+        r.seconds("SHUTDOWN_GRACE", 0, 3_600),
+        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");

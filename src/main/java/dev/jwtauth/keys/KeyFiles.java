@@ -178,7 +178,7 @@ public final class KeyFiles {
     }
     Path publicFile = dir.resolve(stem + PUBLIC_SUFFIX);
     try {
-      KeyFactory factory = KeyFactory.getInstance(alg.jcaKeyAlgorithm());
+      KeyFactory factory = CryptoProvider.current().keyFactory(alg.jcaKeyAlgorithm());
       PrivateKey priv = factory.generatePrivate(new PKCS8EncodedKeySpec(unpem(privateFile, "PRIVATE KEY")));
       if (!Files.exists(publicFile)) {
         throw new ConfigException("Key file " + publicFile + " is missing (it must hold the public key of "

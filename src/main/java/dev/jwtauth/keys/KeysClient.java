@@ -8,7 +8,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
@@ -48,7 +47,7 @@ public final class KeysClient {
   public static SigningKey signingKey(JsonObject body) {
     SigningAlgorithm alg = SigningAlgorithm.parse(body.getString("alg"));
     try {
-      PrivateKey key = KeyFactory.getInstance(alg.jcaKeyAlgorithm())
+      PrivateKey key = CryptoProvider.current().keyFactory(alg.jcaKeyAlgorithm())
           .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body.getString("pkcs8"))));
       return new SigningKey(body.getString("kid"), alg, key);
     } catch (java.security.GeneralSecurityException e) {

@@ -60,7 +60,7 @@ public enum SigningAlgorithm {
 
   /** Generates a fresh key pair: RSA 2048, P-256 or Ed25519. */
   public KeyPair generate() throws GeneralSecurityException {
-    KeyPairGenerator gen = KeyPairGenerator.getInstance(jcaKeyAlgorithm());
+    KeyPairGenerator gen = CryptoProvider.current().keyPairGenerator(jcaKeyAlgorithm());
     switch (this) {
       case RS256, PS256 -> gen.initialize(2048);
       case ES256 -> gen.initialize(new ECGenParameterSpec("secp256r1"));
@@ -71,18 +71,19 @@ public enum SigningAlgorithm {
 
   /**
    * A new, unshared {@link Signature} for this algorithm. ES256 uses the IEEE P1363 (r||s) encoding
-   * that JWS requires (RFC 7518 §3.4), not DER.
+   * that JWS requires (RFC 7518 §3.4), not DER. From the process's {@link CryptoProvider}.
    */
   public Signature newSignature() throws GeneralSecurityException {
+    CryptoProvider crypto = CryptoProvider.current();
     return switch (this) {
-      case RS256 -> Signature.getInstance("SHA256withRSA");
+      case RS256 -> crypto.signature("SHA256withRSA");
       case PS256 -> {
-        Signature s = Signature.getInstance("RSASSA-PSS");
+        Signature s = crypto.signature("RSASSA-PSS");
         s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
         yield s;
       }
-      case ES256 -> Signature.getInstance("SHA256withECDSAinP1363Format");
-      case EdDSA -> Signature.getInstance("Ed25519");
+      case ES256 -> crypto.signature("SHA256withECDSAinP1363Format");
+      case EdDSA -> crypto.signature("Ed25519");
     };
   }
 

@@ -11,6 +11,7 @@ import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.keys.KeyManagerVerticle;
 import dev.jwtauth.ops.ManagementVerticle;
+import dev.jwtauth.keys.CryptoProvider;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.ops.SafeMetricsFactory;
 import dev.jwtauth.ops.Readiness;
@@ -21,11 +22,11 @@ import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.ext.web.Route;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -81,6 +82,8 @@ public final class App implements AutoCloseable {
    */
   public static App start(AppConfig cfg, Clock clock, boolean durableDatabase) {
     long t0 = System.nanoTime();
+    CryptoProvider crypto = CryptoProvider.select(cfg.cryptoProvider());
+    log.info("Crypto provider: {} {} ({})", crypto.name(), crypto.version(), crypto.reason());
     Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;
     List<IssuerVerticle> issuers = new CopyOnWriteArrayList<>();
@@ -145,7 +148,7 @@ public final class App implements AutoCloseable {
     if (cfg.cluster()) {
       ClusterCredentials credentials = ClusterCredentials.load(cfg.clusterCredentials());
       credentials.secure(options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0));
-      HazelcastClusterManager manager = new HazelcastClusterManager(Cluster.hazelcast(cfg, credentials));
+      ClusterManager manager = Cluster.manager(cfg, credentials);
       try {
         vertx = builder.withClusterManager(manager).buildClustered().await();
       } catch (Exception e) {
@@ -159,7 +162,9 @@ public final class App implements AutoCloseable {
     } else {
       vertx = builder.build();
     }
-    new Metrics(BackendRegistries.getNow(registry), registry).install(vertx);
+    Metrics metrics = new Metrics(BackendRegistries.getNow(registry), registry);
+    metrics.install(vertx);
+    metrics.cryptoProvider(CryptoProvider.current().name(), CryptoProvider.current().version());
     return vertx;
   }
 

@@ -6,6 +6,7 @@ import com.hazelcast.config.NetworkConfig;
 import dev.jwtauth.bus.ClusterCredentials;
 import dev.jwtauth.config.AppConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -24,6 +25,9 @@ import java.util.Optional;
  * (see {@link ClusterCredentials#clusterName()}): a process without our credentials forms no
  * cluster with us. Vert.x's own map settings come from its default cluster configuration, which
  * we only amend.
+ *
+ * <p>Every reference to Hazelcast lives here (and in {@code ops.Readiness}'s clustered branch), so a
+ * process with {@code CLUSTER=false} never loads its classes.
  */
 final class Cluster {
   private static final Logger log = LoggerFactory.getLogger(Cluster.class);
@@ -31,6 +35,11 @@ final class Cluster {
   private static final long LONELY_RECHECK_MILLIS = 7_000;
 
   private Cluster() {
+  }
+
+  /** The cluster manager for {@code CLUSTER=true}: Hazelcast with {@link #hazelcast}'s settings. */
+  static ClusterManager manager(AppConfig cfg, ClusterCredentials credentials) {
+    return new HazelcastClusterManager(hazelcast(cfg, credentials));
   }
 
   static Config hazelcast(AppConfig cfg, ClusterCredentials credentials) {
@@ -65,7 +74,7 @@ final class Cluster {
    * credentials (or none). Checked right after joining and again once split clusters would have
    * merged, so members starting together are not reported.
    */
-  static void warnIfAlone(Vertx vertx, HazelcastClusterManager manager, AppConfig cfg) {
+  static void warnIfAlone(Vertx vertx, ClusterManager manager, AppConfig cfg) {
     String self = cfg.clusterHost() + ":" + cfg.clusterPort();
     List<String> others = cfg.clusterMembers().stream().filter(m -> !m.equals(self)).toList();
     if (others.isEmpty()) {
@@ -81,7 +90,7 @@ final class Cluster {
   }
 
   /** A listed member that accepts TCP connections while the cluster holds only us, if any. */
-  private static Optional<String> aloneBeside(HazelcastClusterManager manager, List<String> others) {
+  private static Optional<String> aloneBeside(ClusterManager manager, List<String> others) {
     if (manager.getNodes().size() > 1) {
       return Optional.empty();
     }

@@ -1,5 +1,6 @@
 package dev.jwtauth.ops;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -68,6 +69,14 @@ public final class Metrics implements Shareable {
   /** A token rejected by a verifier, by reason (expired, revoked, bad signature, …). */
   public void rejected(String reason) {
     registry.counter("auth.validation.failures", "reason", reason).increment();
+  }
+
+  /** The crypto provider chosen at start: gauge {@code jwt_crypto_provider{provider,version}} = 1. */
+  public void cryptoProvider(String provider, String version) {
+    Gauge.builder("jwt.crypto.provider", () -> 1)
+        .description("The provider that makes and checks signatures (1 for the one in use)")
+        .tag("provider", provider).tag("version", version)
+        .register(registry);
   }
 
   /** A key rotation. */

@@ -1,5 +1,6 @@
 package dev.jwtauth.ops;
 
+import dev.jwtauth.keys.CryptoProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -17,6 +18,7 @@ import java.util.function.Supplier;
  * passes, 503 otherwise. A clustered process also checks that it is still in the cluster. Every
  * process has the check {@code accepting}, which fails from the start of a shutdown
  * ({@link #markDraining}), so load balancers stop sending before the listeners close.
+ * The {@code crypto} check always passes and carries the crypto provider in its {@code data}.
  */
 public final class Readiness {
   private static final long TIMEOUT_MILLIS = 3_000;
@@ -43,6 +45,8 @@ public final class Readiness {
         promise -> check.get().onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO()))));
     health.register("accepting", TIMEOUT_MILLIS,
         promise -> promise.complete(draining(vertx) ? Status.KO() : Status.OK()));
+    // always up: it says which provider signs and verifies (CRYPTO_PROVIDER), chosen at start
+    health.register("crypto", promise -> promise.complete(Status.OK(CryptoProvider.current().toJson())));
     if (vertx.isClustered()) {
       health.register("cluster", TIMEOUT_MILLIS, ClusterHealthCheck.createProcedure(vertx));
     }

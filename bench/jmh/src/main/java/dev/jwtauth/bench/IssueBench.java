@@ -1,5 +1,6 @@
 package dev.jwtauth.bench;
 
+import dev.jwtauth.keys.CryptoProvider;
 import dev.jwtauth.keys.SigningAlgorithm;
 import dev.jwtauth.tokens.AccessTokens;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,11 +24,15 @@ import java.util.concurrent.TimeUnit;
 public class IssueBench {
   @Param({"RS256", "PS256", "ES256", "EdDSA"})
   public String alg;
+  /** CRYPTO_PROVIDER: the JDK's providers or AWS-LC (ACCP); each JMH fork selects once, as the server does. */
+  @Param({"jca", "native"})
+  public String provider;
 
   private AccessTokens signer;
 
   @Setup
   public void setup() throws Exception {
+    CryptoProvider.select(provider);
     SigningAlgorithm a = SigningAlgorithm.parse(alg);
     signer = Fixtures.signer(a, a.generate(), "bench");
   }

@@ -1,5 +1,6 @@
 package dev.jwtauth.bench;
 
+import dev.jwtauth.keys.CryptoProvider;
 import dev.jwtauth.keys.SigningAlgorithm;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,8 +18,8 @@ import java.security.SignatureException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Raw JCA signing and verification, one thread, with the JDK providers the server uses
- * ({@link SigningAlgorithm#newSignature}): the ceilings that issuance and cold verification are
+ * Raw JCA signing and verification, one thread, with the provider the server uses
+ * ({@link SigningAlgorithm#newSignature} under {@code provider}): the ceilings that issuance and cold verification are
  * measured against. The input is a default access token's signing input.
  */
 @State(Scope.Thread)
@@ -27,6 +28,9 @@ import java.util.concurrent.TimeUnit;
 public class JcaBench {
   @Param({"RS256", "PS256", "ES256", "EdDSA"})
   public String alg;
+  /** CRYPTO_PROVIDER: the JDK's providers or AWS-LC (ACCP); each JMH fork selects once, as the server does. */
+  @Param({"jca", "native"})
+  public String provider;
 
   private Signature signer;
   private Signature verifier;
@@ -35,6 +39,7 @@ public class JcaBench {
 
   @Setup
   public void setup() throws Exception {
+    CryptoProvider.select(provider);
     SigningAlgorithm a = SigningAlgorithm.parse(alg);
     KeyPair pair = a.generate();
     String token = Fixtures.loginToken(Fixtures.signer(a, pair, "bench"));

@@ -1,5 +1,6 @@
 package dev.jwtauth.bench;
 
+import dev.jwtauth.keys.CryptoProvider;
 import dev.jwtauth.keys.SigningAlgorithm;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.TokenVerifier;
@@ -33,6 +34,9 @@ import java.util.concurrent.TimeUnit;
 public class VerifyBench {
   @Param({"RS256", "PS256", "ES256", "EdDSA"})
   public String alg;
+  /** CRYPTO_PROVIDER: the JDK's providers or AWS-LC (ACCP); each JMH fork selects once, as the server does. */
+  @Param({"jca", "native"})
+  public String provider;
   @Param({"0", "20000"})
   public int cacheSize;
 
@@ -42,6 +46,7 @@ public class VerifyBench {
 
   @Setup
   public void setup() throws Exception {
+    CryptoProvider.select(provider);
     SigningAlgorithm a = SigningAlgorithm.parse(alg);
     KeyPair pair = a.generate();
     String kid = a.name() + "-bench";
