@@ -1,9 +1,6 @@
 package dev.jwtauth.launcher;
 
 import dev.jwtauth.bus.ClusterCredentials;
-import dev.jwtauth.clients.Client;
-import dev.jwtauth.clients.ClientRepository;
-import dev.jwtauth.clients.ClientRules;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.config.AppConfig;
@@ -27,7 +24,6 @@ import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 
 import java.io.BufferedReader;
 import java.io.Console;
@@ -68,6 +64,7 @@ final class Cli {
   private final AppConfig config;
   private final PrintStream out;
   private final BufferedReader in;
+  private final ClientCommands clients;
 
   /**
    * @param in where passwords are read when there is no console (piped stdin, tests)
@@ -76,6 +73,7 @@ final class Cli {
     this.config = config;
     this.out = out;
     this.in = in;
+    this.clients = new ClientCommands(config, out);
   }
 
   /** Runs one command; returns the exit code (0 ok, 2 failure, 64 usage). */
@@ -100,18 +98,18 @@ final class Cli {
       case "user reset-password" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userResetPassword, a));
       case "user sessions" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userSessions, a));
       case "user unlock" -> withDatabase(rest, 1, this::userUnlock);
-      case "client add" -> withDatabase(rest, 1, this::clientAdd);
-      case "client list" -> withDatabase(List.of("-"), 1, (pool, a) -> clientList(pool));
-      case "client disable" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "disabled"));
-      case "client enable" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "enabled"));
-      case "client delete" -> withDatabase(rest, 1, (pool, a) -> clientChange(pool, a.get(0), "deleted"));
-      case "client rotate-secret" -> withDatabase(rest, 1, this::clientRotateSecret);
+      case "client add" -> withDatabase(rest, 1, clients::add);
+      case "client list" -> withDatabase(List.of("-"), 1, (pool, a) -> clients.list(pool));
+      case "client disable" -> withDatabase(rest, 1, (pool, a) -> clients.change(pool, a.get(0), "disabled"));
+      case "client enable" -> withDatabase(rest, 1, (pool, a) -> clients.change(pool, a.get(0), "enabled"));
+      case "client delete" -> withDatabase(rest, 1, (pool, a) -> clients.change(pool, a.get(0), "deleted"));
+      case "client rotate-secret" -> withDatabase(rest, 1, clients::rotateSecret);
       case "cluster credentials" -> clusterCredentials(rest, out);
       default -> usage("unknown command '" + String.join(" ", args) + "'");
     };
   }
 
-  private static int usage(String problem) {
+  static int usage(String problem) {
     System.err.println("jwt-auth-server: " + problem + "\n" + USAGE);
     return 64;
   }
@@ -354,87 +352,14 @@ final class Cli {
     return 0;
   }
 
-  private int clientAdd(Pool pool, List<String> args) {
-    List<String> roles = options(args, "--role");
-    List<String> scopes = options(args, "--scope");
-    if (roles == null || scopes == null) {
-      return usage("--role and --scope each take a value");
-    }
-    String clientId;
-    try {
-      clientId = ClientRules.clientId(args.get(0));
-      roles = ClientRules.roles(roles);
-      scopes = ClientRules.scopes(scopes);
-    } catch (ApiError e) {
-      return refused(e);
-    }
-    String secret = ClientRules.newSecret();
-    try {
-      new ClientRepository(pool).create(clientId, secret, roles, scopes).await();
-    } catch (ApiError e) {
-      return refused(e);
-    }
-    out.println("client_id=" + clientId);
-    out.println("client_secret=" + secret + "   (shown once; store it now)");
-    return 0;
-  }
-
-  private int clientList(Pool pool) {
-    for (Client c : new ClientRepository(pool).list().await()) {
-      out.printf("%s  roles=%s  scopes=%s%s%n", c.clientId(), c.roles(), c.scopes(), c.disabled() ? "  DISABLED" : "");
-    }
-    return 0;
-  }
-
-  /**
-   * Disables, enables or deletes a client. Disabling and deleting also revoke the tokens issued to it
-   * so far: a running server stops accepting them at its next revocation resync.
-   */
-  private int clientChange(Pool pool, String clientId, String change) {
-    ClientRepository clients = new ClientRepository(pool);
-    try {
-      switch (change) {
-        case "disabled" -> clients.setDisabled(clientId, true).await();
-        case "enabled" -> clients.setDisabled(clientId, false).await();
-        default -> clients.delete(clientId).await();
-      }
-      if (!change.equals("enabled")) {
-        Clock clock = Clock.systemUTC();
-        Vertx local = Vertx.vertx();
-        try {
-          new Revocations(local, pool, clock).revokeIssuedBefore("client", clientId,
-              clock.millis() / 1000 + config.accessTokenTtl().plus(config.clockLeeway()).toSeconds()).await();
-        } finally {
-          local.close().await();
-        }
-      }
-    } catch (ApiError e) {
-      return refused(e);
-    }
-    out.println("client " + clientId + " " + change);
-    return 0;
-  }
-
-  private int clientRotateSecret(Pool pool, List<String> args) {
-    String secret = ClientRules.newSecret();
-    try {
-      new ClientRepository(pool).setSecret(args.get(0), secret).await();
-    } catch (ApiError e) {
-      return refused(e);
-    }
-    out.println("client_id=" + args.get(0));
-    out.println("client_secret=" + secret + "   (shown once; the old secret no longer works)");
-    return 0;
-  }
-
   /** A refused command: its error code and sentence on stderr, exit 2. */
-  private static int refused(ApiError e) {
+  static int refused(ApiError e) {
     System.err.println("jwt-auth-server: " + e.code() + ": " + e.getMessage());
     return 2;
   }
 
   /** Every value of {@code --name value} pairs after the positional argument, or null on a dangling flag. */
-  private static List<String> options(List<String> args, String name) {
+  static List<String> options(List<String> args, String name) {
     List<String> values = new ArrayList<>();
     for (int i = 1; i < args.size(); i++) {
       if (args.get(i).equals(name)) {
