@@ -53,7 +53,8 @@ class CryptoProvidersTest {
             .filter(c -> "crypto".equals(c.getString("id"))).findFirst().orElseThrow();
         assertThat(crypto.getString("status")).isEqualTo("UP");
         assertThat(crypto.getJsonObject("data").getString("provider")).isEqualTo(expected);
-        assertThat(http.get(AUTH, "/metrics").bodyAsString())
+        // /metrics is on the management server (MANAGEMENT_HTTP_PORT)
+        assertThat(http.web().get(server.managementPort(), "127.0.0.1", "/metrics").send().await().bodyAsString())
             .contains("jwt_crypto_provider{provider=\"" + expected + "\"");
         // what vertx-auth-jwt's Signature.getInstance(alg) sees: ACCP first in native mode, absent in jca mode
         if (mode.equals("native")) {
