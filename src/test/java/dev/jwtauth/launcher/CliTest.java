@@ -9,15 +9,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -38,20 +33,14 @@ class CliTest {
     server.close();
   }
 
-  record Result(int code, String out) {
-  }
-
-  static Result cli(String stdin, String... args) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int code = new Cli(server.config(), new PrintStream(bytes, true, StandardCharsets.UTF_8),
-        new BufferedReader(new StringReader(stdin))).run(List.of(args));
-    return new Result(code, bytes.toString(StandardCharsets.UTF_8));
+  static CliRun cli(String stdin, String... args) {
+    return CliRun.of(server.config(), stdin, args);
   }
 
   @Test
   @DisplayName("user add, disable and unlock")
   void users() {
-    Result added = cli("dave-password\n", "user", "add", "Dave", "--role", "user", "--role", "ops");
+    CliRun added = cli("dave-password\n", "user", "add", "Dave", "--role", "user", "--role", "ops");
     assertThat(added.code()).isEqualTo(0);
     assertThat(added.out()).contains("created user dave").contains("[user, ops]");
     assertThat(server.login("dave", "dave-password").statusCode()).isEqualTo(200);
@@ -72,7 +61,7 @@ class CliTest {
   @Test
   @DisplayName("client add prints a secret that works for client_credentials")
   void clients() {
-    Result added = cli("", "client", "add", "cli-client", "--role", "reports", "--scope", "reports:read");
+    CliRun added = cli("", "client", "add", "cli-client", "--role", "reports", "--scope", "reports:read");
     assertThat(added.code()).isEqualTo(0);
     String secret = added.out().lines().filter(l -> l.startsWith("client_secret=")).findFirst().orElseThrow()
         .substring("client_secret=".length()).split(" ")[0];
@@ -87,7 +76,7 @@ class CliTest {
   void keys() {
     String before = server.keys().active().kid();
     assertThat(cli("", "keys", "list").out()).contains(before + "  RS256").contains("ACTIVE");
-    Result rotated = cli("", "keys", "rotate");
+    CliRun rotated = cli("", "keys", "rotate");
     assertThat(rotated.code()).isEqualTo(0);
     String kid = rotated.out().split(" ")[3];
     assertThat(kid).matches("[0-9a-z]+-[0-9a-f]{4}").isNotEqualTo(before);

@@ -6,13 +6,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,19 +26,8 @@ class ClientCliTest {
     server.close();
   }
 
-  record Result(int code, String out) {
-  }
-
-  static Result cli(String... args) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int code = new Cli(server.config(), new PrintStream(bytes, true, StandardCharsets.UTF_8),
-        new BufferedReader(new StringReader(""))).run(List.of(args));
-    return new Result(code, bytes.toString(StandardCharsets.UTF_8));
-  }
-
-  private static String secretOf(Result r) {
-    return r.out().lines().filter(l -> l.startsWith("client_secret=")).findFirst().orElseThrow()
-        .substring("client_secret=".length()).split(" ")[0];
+  static CliRun cli(String... args) {
+    return CliRun.of(server.config(), "", args);
   }
 
   private static int clientCredentials(String id, String secret) {
@@ -62,15 +46,15 @@ class ClientCliTest {
   @Test
   @DisplayName("client list, rotate-secret, disable, enable and delete")
   void lifecycle() {
-    Result added = cli("client", "add", "cli-svc", "--role", "reports", "--scope", "reports:read");
+    CliRun added = cli("client", "add", "cli-svc", "--role", "reports", "--scope", "reports:read");
     assertThat(added.code()).isEqualTo(0);
-    String first = secretOf(added);
+    String first = added.value("client_secret");
     assertThat(clientCredentials("cli-svc", first)).isEqualTo(200);
     assertThat(cli("client", "list").out()).contains("cli-svc").contains("[reports]").doesNotContain(first);
 
-    Result rotated = cli("client", "rotate-secret", "cli-svc");
+    CliRun rotated = cli("client", "rotate-secret", "cli-svc");
     assertThat(rotated.code()).isEqualTo(0);
-    String second = secretOf(rotated);
+    String second = rotated.value("client_secret");
     assertThat(clientCredentials("cli-svc", first)).isEqualTo(401);
     assertThat(clientCredentials("cli-svc", second)).isEqualTo(200);
 

@@ -8,12 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,14 +25,8 @@ class UserCliTest {
     server.close();
   }
 
-  record Result(int code, String out) {
-  }
-
-  static Result cli(String... args) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int code = new Cli(server.config(), new PrintStream(bytes, true, StandardCharsets.UTF_8),
-        new BufferedReader(new StringReader(""))).run(List.of(args));
-    return new Result(code, bytes.toString(StandardCharsets.UTF_8));
+  static CliRun cli(String... args) {
+    return CliRun.of(server.config(), "", args);
   }
 
   @Test
@@ -46,17 +34,17 @@ class UserCliTest {
   void listShowRoles() {
     TestUser u = server.newUser("clil", "user");
 
-    Result list = cli("user", "list", "--q", u.name());
+    CliRun list = cli("user", "list", "--q", u.name());
     assertThat(list.code()).isEqualTo(0);
     assertThat(list.out()).contains(u.name()).contains("1 of 1 users");
     assertThat(cli("user", "list").out()).contains("admin");
 
-    Result show = cli("user", "show", u.name());
+    CliRun show = cli("user", "show", u.name());
     assertThat(show.code()).isEqualTo(0);
     assertThat(show.out()).contains(u.name()).contains("roles=[user]").doesNotContain("argon2");
     assertThat(cli("user", "show", "nobody-cli").code()).isEqualTo(2);
 
-    Result roles = cli("user", "roles", u.name(), "--role", "user", "--role", "ops");
+    CliRun roles = cli("user", "roles", u.name(), "--role", "user", "--role", "ops");
     assertThat(roles.code()).isEqualTo(0);
     assertThat(roles.out()).contains("roles=[user, ops]");
     assertThat(Jwts.part(server.accessToken(u.name(), u.password()), 1).getJsonArray("roles").getList())
@@ -90,7 +78,7 @@ class UserCliTest {
     var pair = server.http().tokens(u.name(), u.password());
     String sid = Jwts.part(pair.getString("access_token"), 1).getString("sid");
 
-    Result sessions = cli("user", "sessions", u.name());
+    CliRun sessions = cli("user", "sessions", u.name());
     assertThat(sessions.code()).isEqualTo(0);
     assertThat(sessions.out()).contains("sid=" + sid).contains("1 live sessions");
 
@@ -98,7 +86,7 @@ class UserCliTest {
     assertThat(server.http().refresh(pair.getString("refresh_token")).statusCode()).isEqualTo(401);
     assertThat(cli("user", "sessions", u.name()).out()).contains("0 live sessions");
 
-    Result reset = cli("user", "reset-password", u.name());
+    CliRun reset = cli("user", "reset-password", u.name());
     assertThat(reset.code()).isEqualTo(0);
     String token = reset.out().lines().filter(l -> l.startsWith("reset_token=")).findFirst().orElseThrow()
         .substring("reset_token=".length()).split(" ")[0];
@@ -112,10 +100,7 @@ class UserCliTest {
   @Test
   @DisplayName("user add refuses a common password")
   void addRefusesCommon() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int code = new Cli(server.config(), new PrintStream(bytes, true, StandardCharsets.UTF_8),
-        new BufferedReader(new StringReader("football1\n"))).run(List.of("user", "add", "frank"));
-    assertThat(code).isEqualTo(2);
+    assertThat(CliRun.of(server.config(), "football1\n", "user", "add", "frank").code()).isEqualTo(2);
     assertThat(server.login("frank", "football1").statusCode()).isEqualTo(401);
   }
 }
