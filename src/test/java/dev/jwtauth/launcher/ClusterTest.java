@@ -148,7 +148,7 @@ class ClusterTest {
           .send().await().statusCode()).isEqualTo(204);
       long r1 = millisUntilRejected(local, client, res1.httpResource(), access, t0);
       long r2 = millisUntilRejected(local, client, res2.httpResource(), access, t0);
-      System.out.println("CLUSTER logout rejected on resource 1 after " + r1 + " ms, resource 2 after " + r2
+      org.slf4j.LoggerFactory.getLogger(ClusterTest.class).info("CLUSTER logout rejected on resource 1 after " + r1 + " ms, resource 2 after " + r2
           + " ms (from the logout request's start)");
       assertThat(Math.max(r1, r2)).isLessThan(1_000);
 
