@@ -92,7 +92,7 @@ public final class IssuerVerticle extends VerticleBase {
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, hasher, tokens, shared.guards(), responses));
+    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, users, hasher, tokens, shared.guards(), responses));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));

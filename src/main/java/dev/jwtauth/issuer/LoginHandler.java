@@ -9,6 +9,7 @@ import dev.jwtauth.users.LoginFailures;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.User;
+import dev.jwtauth.users.UserRepository;
 import dev.jwtauth.users.Usernames;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -44,14 +45,16 @@ final class LoginHandler implements Handler<RoutingContext> {
       new ApiError(401, "invalid_grant", "The username or password is incorrect.");
 
   private final LoginFailures failures;
+  private final UserRepository users;
   private final PasswordHasher hasher;
   private final TokenService tokens;
   private final LoginGuards guards;
   private final TokenResponses responses;
 
-  LoginHandler(LoginFailures failures, PasswordHasher hasher, TokenService tokens, LoginGuards guards,
-               TokenResponses responses) {
+  LoginHandler(LoginFailures failures, UserRepository users, PasswordHasher hasher, TokenService tokens,
+               LoginGuards guards, TokenResponses responses) {
     this.failures = failures;
+    this.users = users;
     this.hasher = hasher;
     this.tokens = tokens;
     this.guards = guards;
@@ -153,6 +156,7 @@ final class LoginHandler implements Handler<RoutingContext> {
             leaveQueue();
             if (ok && !state.user().get().disabled()) {
               pairLimit = guards.policy().threshold();
+              upgradeHash(state.user().get(), password);
               return (state.failures() > 0 ? failures.clearPair(name, address) : Future.<Void>succeededFuture())
                   .map(state.user().get());
             }
@@ -163,6 +167,24 @@ final class LoginHandler implements Handler<RoutingContext> {
               return Future.failedFuture(BAD_CREDENTIALS);
             });
           });
+    }
+
+    /**
+     * After a successful login, a hash made with older argon2 parameters is replaced by one of the
+     * current ones, in the background: the login does not wait for it.
+     */
+    private void upgradeHash(User user, String password) {
+      if (!hasher.needsRehash(user.passwordHash())) {
+        return;
+      }
+      hasher.hash(password)
+          .compose(hash -> users.upgradeHash(user.id(), user.passwordHash(), hash))
+          .onSuccess(done -> {
+            if (done) {
+              log.info("password hash upgraded to the current argon2 parameters user_id={}", user.id());
+            }
+          })
+          .onFailure(err -> log.warn("password hash not upgraded user_id={}: {}", user.id(), err.getMessage()));
     }
 
     private void auditFailure(Optional<User> known) {

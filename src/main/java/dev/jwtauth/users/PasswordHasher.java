@@ -39,6 +39,15 @@ public final class PasswordHasher {
     this.dummyHash = hashBlocking("unknown-user-" + random.nextLong());
   }
 
+  /**
+   * Whether a stored PHC string was made with other parameters than this hasher's (say after
+   * ARGON2_MEMORY_KIB or ARGON2_ITERATIONS were raised): the hash is then upgraded after the next
+   * successful login, when the password is at hand.
+   */
+  public boolean needsRehash(String phc) {
+    return phc == null || !phc.startsWith("$argon2id$v=19$m=" + memoryKib + ",t=" + iterations + ",p=" + parallelism + "$");
+  }
+
   /** Hashes {@code password} on the worker pool. */
   public Future<String> hash(String password) {
     return workers.executeBlocking(() -> hashBlocking(password), false);

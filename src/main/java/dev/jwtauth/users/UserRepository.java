@@ -144,6 +144,17 @@ public final class UserRepository {
     return pool.preparedQuery(SET_PASSWORD).execute(Tuple.of(id, hash)).mapEmpty();
   }
 
+  private static final String REPLACE_HASH =
+      "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
+
+  /**
+   * Replaces a hash made with older parameters by one of the current ones, unless the password changed
+   * meanwhile (then the newer password wins). Answers whether it replaced it.
+   */
+  public Future<Boolean> upgradeHash(java.util.UUID id, String oldHash, String newHash) {
+    return pool.preparedQuery(REPLACE_HASH).execute(Tuple.of(id, oldHash, newHash)).map(rows -> rows.rowCount() == 1);
+  }
+
   private static final String DELETE = "DELETE FROM users WHERE id = $1";
 
   /** Deletes a user; its refresh tokens and pending reset go with it (ON DELETE CASCADE). */
