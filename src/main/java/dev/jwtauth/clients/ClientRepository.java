@@ -29,16 +29,37 @@ public final class ClientRepository {
 
   private static final String COLUMNS = "client_id, secret_hash, roles, scopes, disabled, created_at";
   private final Pool pool;
+  private final ClientCache cache;
 
+  /** A repository that reads every lookup from the table (the command line). */
   public ClientRepository(Pool pool) {
+    this(pool, null);
+  }
+
+  /** A repository whose lookups go through the process's {@link ClientCache} (null: none). */
+  public ClientRepository(Pool pool, ClientCache cache) {
     this.pool = pool;
+    this.cache = cache;
   }
 
   private static final String FIND = "SELECT " + COLUMNS + " FROM clients WHERE client_id = $1";
 
+  /** The client with this id, from the process's cache when it has it. */
   public Future<Optional<Client>> find(String clientId) {
-    return pool.preparedQuery(FIND).execute(Tuple.of(clientId))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(Client.fromRow(rows.iterator().next())));
+    Client cached = cache == null ? null : cache.get(clientId);
+    if (cached != null) {
+      return Future.succeededFuture(Optional.of(cached));
+    }
+    return pool.preparedQuery(FIND).execute(Tuple.of(clientId)).map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.empty();
+      }
+      Client client = Client.fromRow(rows.iterator().next());
+      if (cache != null) {
+        cache.put(client);
+      }
+      return Optional.of(client);
+    });
   }
 
   /** The client, or a failed future with {@link #NOT_FOUND}. */
@@ -94,7 +115,7 @@ public final class ClientRepository {
 
   /** Disables or enables a client; fails with {@link #NOT_FOUND}. */
   public Future<Void> setDisabled(String clientId, boolean disabled) {
-    return changed(pool.preparedQuery(SET_DISABLED).execute(Tuple.of(clientId, disabled)).map(r -> r.rowCount()));
+    return changed(clientId, pool.preparedQuery(SET_DISABLED).execute(Tuple.of(clientId, disabled)).map(r -> r.rowCount()));
   }
 
   private static final String SET_SECRET =
@@ -102,7 +123,7 @@ public final class ClientRepository {
 
   /** Replaces a client's secret (the old one stops working at once); fails with {@link #NOT_FOUND}. */
   public Future<Void> setSecret(String clientId, String secret) {
-    return changed(pool.preparedQuery(SET_SECRET).execute(Tuple.of(clientId, ClientRules.hashSecret(secret)))
+    return changed(clientId, pool.preparedQuery(SET_SECRET).execute(Tuple.of(clientId, ClientRules.hashSecret(secret)))
         .map(r -> r.rowCount()));
   }
 
@@ -110,10 +131,19 @@ public final class ClientRepository {
 
   /** Deletes a client; fails with {@link #NOT_FOUND}. */
   public Future<Void> delete(String clientId) {
-    return changed(pool.preparedQuery(DELETE).execute(Tuple.of(clientId)).map(r -> r.rowCount()));
+    return changed(clientId, pool.preparedQuery(DELETE).execute(Tuple.of(clientId)).map(r -> r.rowCount()));
   }
 
-  private static Future<Void> changed(Future<Integer> rows) {
-    return rows.compose(n -> n == 0 ? Future.failedFuture(NOT_FOUND) : Future.succeededFuture());
+  /**
+   * Maps a change's row count to success or {@link #NOT_FOUND}, and drops the process's cached copy
+   * at once (other processes drop theirs on the table's notification).
+   */
+  private Future<Void> changed(String clientId, Future<Integer> rows) {
+    return rows.compose(n -> {
+      if (cache != null) {
+        cache.invalidate(clientId);
+      }
+      return n == 0 ? Future.failedFuture(NOT_FOUND) : Future.succeededFuture();
+    });
   }
 }

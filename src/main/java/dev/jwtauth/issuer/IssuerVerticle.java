@@ -76,7 +76,7 @@ public final class IssuerVerticle extends VerticleBase {
     PasswordHasher hasher = shared.hasher();
     UserRepository users = new UserRepository(pool);
     LoginFailures loginFailures = new LoginFailures(pool, shared.guards().policy());
-    ClientRepository clients = new ClientRepository(pool);
+    ClientRepository clients = new ClientRepository(pool, shared.clientCache());
     Revocations revocations = new Revocations(vertx, pool, clock);
     RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);

@@ -100,7 +100,7 @@ public final class App implements AutoCloseable {
         prepareDatabase(vertx, cfg, uri);
         pool = Database.pool(vertx, uri, cfg);
       }
-      ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool).await();
+      ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool, uri).await();
       if (cfg.runsAuth()) {
         vertx.deployVerticle(() -> new KeyManagerVerticle(cfg, clock), new DeploymentOptions()).await();
         String poolUri = uri;

@@ -2,6 +2,7 @@ package dev.jwtauth.process;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.jwtauth.bus.Addresses;
+import dev.jwtauth.clients.ClientCache;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.feed.RevocationFeed;
 import dev.jwtauth.feed.RevocationFeedClient;
@@ -58,6 +59,7 @@ public final class ProcessServices {
   private RevocationFeedClient feedClient;
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private ClientCache clientCache;
 
   private ProcessServices(Vertx vertx, AppConfig config, Clock clock) {
     this.vertx = vertx;
@@ -87,11 +89,14 @@ public final class ProcessServices {
    * its client credentials (in the background: {@link #revocationsSynced()} tells when the first
    * snapshot is in), else has no source. Call from the launcher's thread.
    *
-   * @param pool the shared pool of the auth role, or null
+   * @param pool  the shared pool of the auth role, or null
+   * @param pgUri its database (the client cache listens there for client changes), or null
    */
-  public static Future<ProcessServices> start(Vertx vertx, AppConfig config, Clock clock, Pool pool) {
+  public static Future<ProcessServices> start(Vertx vertx, AppConfig config, Clock clock, Pool pool, String pgUri) {
     ProcessServices s = new ProcessServices(vertx, config, clock);
-    return s.subscribe(pool).map(s);
+    Future<Void> clients = pool == null ? Future.succeededFuture()
+        : ClientCache.start(vertx, pgUri, pool).onSuccess(c -> s.clientCache = c).mapEmpty();
+    return clients.compose(v -> s.subscribe(pool)).map(s);
   }
 
   private Future<Void> subscribe(Pool pool) {
@@ -184,6 +189,11 @@ public final class ProcessServices {
         clock, revoked, keySource, verified);
   }
 
+  /** The registered clients kept in memory, invalidated by the database on every change (auth role only). */
+  public ClientCache clientCache() {
+    return clientCache;
+  }
+
   /** The argon2id hasher on the process's worker pool (auth role only). */
   public PasswordHasher hasher() {
     return hasher;
@@ -204,6 +214,9 @@ public final class ProcessServices {
     }
     if (feedClient != null) {
       done.add(feedClient.close());
+    }
+    if (clientCache != null) {
+      done.add(clientCache.close());
     }
     return Future.join(done).mapEmpty();
   }
