@@ -79,6 +79,8 @@ import java.util.Set;
  *                          listeners stop accepting, before connections are closed
  * @param cryptoProvider    where signatures are computed: {@code auto} (AWS-LC through the Amazon Corretto
  *                          Crypto Provider when it loads, else the JDK), {@code jca} or {@code native}
+ * @param argon2Provider    where argon2id is computed: {@code auto} (the native reference implementation
+ *                          when it loads, else BouncyCastle), {@code java} or {@code native}
  */
 public record AppConfig(
     String httpHost,
@@ -133,7 +135,8 @@ public record AppConfig(
     String revocationFeedClientSecret,
     int revocationFeedMaxStreams,
     Duration shutdownGrace,
-    String cryptoProvider) {
+    String cryptoProvider,
+    String argon2Provider) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -286,7 +289,8 @@ public record AppConfig(
         r.optional("REVOCATION_FEED_CLIENT_SECRET"),
         r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
         r.seconds("SHUTDOWN_GRACE", 0, 3_600),
-        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")));
+        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")),
+        r.oneOf("ARGON2_PROVIDER", Set.of("auto", "java", "native")));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");

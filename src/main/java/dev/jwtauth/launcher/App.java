@@ -18,6 +18,7 @@ import dev.jwtauth.ops.Readiness;
 import io.vertx.core.Future;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.resource.ResourceVerticle;
+import dev.jwtauth.users.Argon2Engine;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserRepository;
 import io.vertx.core.DeploymentOptions;
@@ -84,6 +85,7 @@ public final class App implements AutoCloseable {
     long t0 = System.nanoTime();
     CryptoProvider crypto = CryptoProvider.select(cfg.cryptoProvider());
     log.info("Crypto provider: {} {} ({})", crypto.name(), crypto.version(), crypto.reason());
+    log.info("argon2id: {}", Argon2Engine.select(cfg.argon2Provider()));
     Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;
     List<IssuerVerticle> issuers = new CopyOnWriteArrayList<>();

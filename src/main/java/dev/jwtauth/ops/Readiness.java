@@ -46,7 +46,8 @@ public final class Readiness {
     health.register("accepting", TIMEOUT_MILLIS,
         promise -> promise.complete(draining(vertx) ? Status.KO() : Status.OK()));
     // always up: it says which provider signs and verifies (CRYPTO_PROVIDER), chosen at start
-    health.register("crypto", promise -> promise.complete(Status.OK(CryptoProvider.current().toJson())));
+    health.register("crypto", promise -> promise.complete(Status.OK(CryptoProvider.current().toJson()
+        .put("argon2", dev.jwtauth.users.Argon2Engine.current().toJson()))));
     if (vertx.isClustered()) {
       health.register("cluster", TIMEOUT_MILLIS, ClusterHealthCheck.createProcedure(vertx));
     }

@@ -2,8 +2,6 @@ package dev.jwtauth.users;
 
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
-import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.params.Argon2Parameters;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,7 +9,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * argon2id password hashing (BouncyCastle) in the PHC string format
+ * argon2id password hashing ({@link Argon2Engine}: native where it loads, else BouncyCastle) in the PHC string format
  * {@code $argon2id$v=19$m=<KiB>,t=<iterations>,p=<lanes>$<salt>$<hash>}. Hashing and verifying run on
  * a shared worker executor, never on an event loop: one hash costs tens of milliseconds and
  * {@code m} KiB of memory, so the executor's size bounds both.
@@ -105,17 +103,6 @@ public final class PasswordHasher {
   }
 
   private static byte[] derive(String password, byte[] salt, int m, int t, int p, int length) {
-    Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-        .withVersion(Argon2Parameters.ARGON2_VERSION_13)
-        .withMemoryAsKB(m)
-        .withIterations(t)
-        .withParallelism(p)
-        .withSalt(salt)
-        .build();
-    Argon2BytesGenerator gen = new Argon2BytesGenerator();
-    gen.init(params);
-    byte[] out = new byte[length];
-    gen.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
-    return out;
+    return Argon2Engine.current().derive(password.getBytes(StandardCharsets.UTF_8), salt, m, t, p, length);
   }
 }
