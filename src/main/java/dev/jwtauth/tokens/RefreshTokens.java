@@ -104,11 +104,46 @@ public final class RefreshTokens {
    */
   public Future<Rotation> rotate(String token) {
     Buffer hash = hash(token);
-    return successorKey().compose(mac -> pool.withTransaction(conn -> conn.preparedQuery(FAMILY_LOCK).execute(Tuple.of(hash))
-        .compose(locked -> locked.size() == 0 ? Future.succeededFuture(Rotation.invalid())
-            : conn.preparedQuery(LOCK).execute(Tuple.of(hash)).compose(rows -> rotateLocked(conn, rows.iterator().next(),
-                successor(mac, token))))));
+    return successorKey().compose(mac -> {
+      String successor = successor(mac, token);
+      UUID next = UUID.randomUUID();
+      OffsetDateTime now = at(clock.instant());
+      return pool.preparedQuery(ROTATE)
+          .execute(Tuple.of(hash, now, next, hash(successor), at(clock.instant().plus(ttl))))
+          .compose(rows -> {
+            if (rows.size() > 0) {
+              Row row = rows.iterator().next();
+              return Future.succeededFuture(new Rotation(Rotation.Status.ROTATED, row.getUUID("user_id"),
+                  row.getUUID("family_id"), row.getString("username"), Arrays.asList(row.getArrayOfStrings("roles")),
+                  row.getString("client_id"), successor));
+            }
+            // not an unused, live token: unknown, expired, revoked, or used (a retry within the grace
+            // period, or a reuse) — decided under the family's lock
+            return pool.withTransaction(conn -> conn.preparedQuery(FAMILY_LOCK).execute(Tuple.of(hash))
+                .compose(locked -> locked.size() == 0 ? Future.succeededFuture(Rotation.invalid())
+                    : conn.preparedQuery(LOCK).execute(Tuple.of(hash))
+                        .compose(found -> rotateLocked(conn, found.iterator().next(), successor))));
+          });
+    });
   }
+
+  /**
+   * The common case in one statement (one round trip, autocommit): under the family's lock, consume
+   * an unused live token of an enabled user and insert its successor. The lock is what
+   * {@link #revokeFamily} takes too: a revocation either sees the successor or makes this consume
+   * nothing (the row's recheck after the lock sees {@code revoked_at}). No row back means "not the
+   * common case"; {@link #rotate} then decides in a transaction.
+   */
+  private static final String ROTATE =
+      "WITH family_lock AS (SELECT pg_advisory_xact_lock(hashtextextended(family_id::text, 7)) AS l"
+          + " FROM refresh_tokens WHERE token_hash = $1),"
+          + " consumed AS (UPDATE refresh_tokens rt SET used_at = $2, replaced_by = $3 FROM users u"
+          + " WHERE rt.token_hash = $1 AND u.id = rt.user_id AND rt.used_at IS NULL AND rt.revoked_at IS NULL"
+          + " AND rt.expires_at > $2 AND NOT u.disabled AND (SELECT count(*) FROM family_lock) > 0"
+          + " RETURNING rt.family_id, rt.user_id, rt.client_id, u.username, u.roles),"
+          + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at)"
+          + " SELECT $3, family_id, user_id, $4, client_id, $5 FROM consumed)"
+          + " SELECT family_id, user_id, client_id, username, roles FROM consumed";
 
   private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor) {
     OffsetDateTime now = at(clock.instant());
