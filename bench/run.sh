@@ -7,9 +7,11 @@
 #                           (about 14 minutes in all on 2 cores)
 #   bench/run.sh --long     30 s per scenario, one round
 #   bench/run.sh --smoke    1 s per scenario, RS256 only, 500 distinct tokens (a check that the kit works)
-#   options: --algs "RS256 ES256 EdDSA"   --no-build   --tokens N
-#   env: BENCH_JAVA_OPTS (JVM options of the server, default none: the README's plain java -jar;
-#        the kit only adds -Xlog:gc to a file, to report GC pauses); BENCH_KEEP=1 keeps the
+#   options: --algs "RS256 ES256 EdDSA RS256/jca ES256/jca"   --no-build   --tokens N
+#            (an algorithm alone runs with CRYPTO_PROVIDER=auto, the native provider where it loads;
+#            ALG/jca with the JDK's providers: the default list compares both in one run)
+#   env: BENCH_JAVA_OPTS (JVM options of the server, default the README's run command's:
+#        -Xmx128m -XX:+UseSerialGC; the kit only adds -Xlog:gc to a file, to report GC pauses); BENCH_KEEP=1 keeps the
 #        temporary directory (server and GC logs, wrk output, raw records)
 #
 # Exits 1 when a server logged a Vert.x blocked-thread warning ("has been blocked for"); every
@@ -30,7 +32,7 @@ JIT_WARMUP=8       # seconds of open-route load, twice as long of client_credent
                    # /api/me), after each start: C2 needs some 20 s of issuance to settle
 ROUNDS=3           # interleaved rounds of open route / /api/me (the ratios take the median round)
 COLD_CHUNKS=30     # at most this many 2 s chunks of the 10k-token cold pass
-ALGS="RS256 ES256 EdDSA"
+ALGS="RS256 ES256 EdDSA RS256/jca ES256/jca"
 TOKENS=10000
 BUILD=1
 while [[ $# -gt 0 ]]; do
@@ -58,7 +60,7 @@ CLIENT_ID=bench-client
 ARGON2_M=19456 ARGON2_T=2 ARGON2_P=1
 CORES=$(nproc)
 CLK_TCK=$(getconf CLK_TCK)
-JAVA_OPTS_SERVER=${BENCH_JAVA_OPTS:-}
+JAVA_OPTS_SERVER=${BENCH_JAVA_OPTS--Xmx128m -XX:+UseSerialGC}
 
 log() { printf '%s bench: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -222,8 +224,11 @@ start_server() {
   local t0 t1
   t0=$(date +%s%N)
   # MANAGEMENT_HTTP_PORT=0: a free port, so the kit never collides with a server already on 9000
+  # "ES256/jca": SIGNING_ALG=ES256 with CRYPTO_PROVIDER=jca; "ES256": CRYPTO_PROVIDER=auto
+  local provider=auto
+  if [[ $alg == */* ]]; then provider=${alg#*/}; fi
   (cd "$dir" && exec env HTTP_HOST=127.0.0.1 AUTH_HTTP_PORT="$auth_port" RESOURCE_HTTP_PORT="$res_port" MANAGEMENT_HTTP_PORT=0 \
-      SIGNING_ALG="$alg" BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" LOGIN_IP_LIMIT=1000000 LOCKOUT_THRESHOLD=1000 \
+      SIGNING_ALG="${alg%%/*}" CRYPTO_PROVIDER="$provider" BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" LOGIN_IP_LIMIT=1000000 LOCKOUT_THRESHOLD=1000 \
       "$@" java -Xlog:gc:file="$dir/gc-$label.log" $JAVA_OPTS_SERVER -jar "$JAR" >"$dir/server-$label.log" 2>&1) &
   PID=$!
   SERVER_PIDS+=("$PID:$dir")
@@ -398,14 +403,14 @@ read -r LOAD1 LOAD5 _ </proc/loadavg
 B0=$(machine_busy_ticks); sleep 2; B1=$(machine_busy_ticks)
 BUSY_BEFORE=$(((B1 - B0) * 100 / (2 * CORES * CLK_TCK)))
 log "mode $MODE: ${DURATION} s per scenario after ${WARMUP} s of warm-up; algorithms $ALGS; load average $LOAD1, machine ${BUSY_BEFORE}% busy before start"
-log "measuring single-thread ceilings (JCA sign/verify, argon2id)"
+log "measuring single-thread ceilings (sign/verify per algorithm and provider, argon2id)"
 case $MODE in long) CEIL_S=4 ;; smoke) CEIL_S=1 ;; *) CEIL_S=2 ;; esac
 java -cp "$JAR" "$TOOLS/Ceilings.java" "$CEIL_S" "$ARGON2_M" "$ARGON2_T" "$ARGON2_P" $ALGS >"$WORK/ceilings.json" \
   || die "ceiling measurement failed"
 
 FIRST_ALG=${ALGS%% *}
 for ALG in $ALGS; do
-  DIR="$WORK/$ALG"
+  DIR="$WORK/${ALG//\//-}"
   start_server first-start "$ALG" "$DIR"
   prepare "$ALG"
   # JIT warm-up of the hot paths before anything is measured
@@ -461,9 +466,9 @@ for ALG in $ALGS; do
     PG_PORT=$(grep -o 'Embedded PostgreSQL listening on 127.0.0.1:[0-9]*' "$DIR/server-restart.log" | tail -1 | grep -o '[0-9]*$')
     # it shares the keys directory, as scale-out processes do (no key generation at start)
     PG_PASSWORD=$(cat "$DIR/data/pg-credentials/jwtauth.password")
-    start_server external-pg "$ALG" "$WORK/$ALG-external" PG_URI="postgresql://jwtauth:$PG_PASSWORD@127.0.0.1:$PG_PORT/jwtauth" \
+    start_server external-pg "$ALG" "$WORK/${ALG//\//-}-external" PG_URI="postgresql://jwtauth:$PG_PASSWORD@127.0.0.1:$PG_PORT/jwtauth" \
       KEYS_DIR="$DIR/keys"
-    stop_server "$PID" "$WORK/$ALG-external" external-pg "$ALG"
+    stop_server "$PID" "$WORK/${ALG//\//-}-external" external-pg "$ALG"
     stop_server "$EMB_PID" "$DIR" restart "$ALG"
   fi
 done

@@ -1,4 +1,6 @@
+import dev.jwtauth.keys.CryptoProvider;
 import dev.jwtauth.keys.SigningAlgorithm;
+import dev.jwtauth.users.Argon2Engine;
 import dev.jwtauth.users.PasswordHasher;
 
 import java.nio.charset.StandardCharsets;
@@ -11,9 +13,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The ceilings the kit's ratios are taken against, measured in the kit's own run: raw JCA sign
- * and verify ops/s per JWS algorithm (through the project's {@link SigningAlgorithm} mapping, so
- * the same JDK providers as the server) and argon2id hashes/s at the configured parameters
+ * The ceilings the kit's ratios are taken against, measured in the kit's own run: raw sign and
+ * verify ops/s per JWS algorithm and crypto provider ({@code ES256} with {@code CRYPTO_PROVIDER=auto},
+ * {@code ES256/jca} with the JDK's; through the project's {@link SigningAlgorithm} and
+ * {@link CryptoProvider}, so the same code as the server) and argon2id hashes/s at the configured parameters
  * (through {@link PasswordHasher#hashBlocking}), on one thread; sign and argon2id also on all cores
  * at once (each thread with its own {@link Signature}), which shows how far {@code cores × one
  * thread} holds on this machine. A quick measurement, not JMH: 2 s of warm-up, then four windows,
@@ -52,8 +55,13 @@ public final class Ceilings {
     int t = Integer.parseInt(args[2]);
     int p = Integer.parseInt(args[3]);
     List<String> parts = new ArrayList<>();
+    // what the server uses by default: argon2id and signatures in native code where they load
+    Argon2Engine.select("auto");
     for (int i = 4; i < args.length; i++) {
-      SigningAlgorithm alg = SigningAlgorithm.parse(args[i]);
+      // "ES256" is the algorithm with CRYPTO_PROVIDER=auto, "ES256/jca" with the JDK's providers
+      String[] spec = args[i].split("/", 2);
+      CryptoProvider provider = CryptoProvider.select(spec.length > 1 ? spec[1] : "auto");
+      SigningAlgorithm alg = SigningAlgorithm.parse(spec[0]);
       KeyPair pair = alg.generate();
       OpFactory signs = () -> {
         Signature signer = alg.newSignature();
@@ -73,15 +81,16 @@ public final class Ceilings {
           }
         };
       };
-      parts.add(String.format(Locale.ROOT, "\"%s\":{\"sign_ops\":%.1f,\"sign_ops_all_cores\":%.1f,\"verify_ops\":%.1f}",
-          alg.name(), rate(1, seconds, signs), rate(CORES, seconds, signs), rate(1, seconds, verifies)));
+      parts.add(String.format(Locale.ROOT, "\"%s\":{\"provider\":\"%s\",\"sign_ops\":%.1f,\"sign_ops_all_cores\":%.1f,"
+              + "\"verify_ops\":%.1f}",
+          args[i], provider.name(), rate(1, seconds, signs), rate(CORES, seconds, signs), rate(1, seconds, verifies)));
     }
     PasswordHasher hasher = new PasswordHasher(null, m, t, p);
     OpFactory hashes = () -> () -> hasher.hashBlocking("correct horse battery staple");
     double hashSeconds = Math.max(seconds, 2.0);
     System.out.printf(Locale.ROOT, "{\"java\":\"%s\",\"seconds\":%.1f,\"cores\":%d,\"algorithms\":{%s},"
-            + "\"argon2\":{\"m\":%d,\"t\":%d,\"p\":%d,\"hashes_per_s\":%.2f,\"hashes_per_s_all_cores\":%.2f}}%n",
-        System.getProperty("java.version"), seconds, CORES, String.join(",", parts), m, t, p,
+            + "\"argon2\":{\"engine\":\"%s\",\"m\":%d,\"t\":%d,\"p\":%d,\"hashes_per_s\":%.2f,\"hashes_per_s_all_cores\":%.2f}}%n",
+        System.getProperty("java.version"), seconds, CORES, String.join(",", parts), Argon2Engine.current().name(), m, t, p,
         rate(1, hashSeconds, hashes), rate(CORES, hashSeconds, hashes));
   }
 
