@@ -144,6 +144,11 @@ try {
   check(text.includes('disabled'), `disabling showed: ${text}`);
   await page.waitForFunction(() => document.getElementById('user-state').textContent === 'disabled');
   check((await page.textContent('#user-toggle')) === 'Enable', 'the toggle does not offer Enable after disabling');
+  // Reset 2FA is offered exactly when the server has the route (read from its OpenAPI document)
+  const api = await (await fetch(new URL('/.well-known/openapi.json', url))).json();
+  const hasMfaReset = Object.keys(api.paths).some((p) => /^\/admin\/users\/\{[^}/]+\}\/mfa$/.test(p));
+  check(await page.locator('#user-mfa-reset').isVisible() === hasMfaReset,
+    `the Reset 2FA button is ${hasMfaReset ? 'hidden' : 'shown'} though the server ${hasMfaReset ? 'has' : 'lacks'} the route`);
   await shot('user-detail');
 
   // 5. the audit view: one entry for each of the three changes, by this admin
@@ -201,6 +206,9 @@ try {
     }, tab);
     check(await page.locator('#status.bad').count() === 0, `the ${tab} view showed: ${await status()}`);
   }
+  const hasTotp = Object.keys(api.paths).includes('/account/mfa/totp');
+  check(await page.locator('#mfa-start').isVisible() === hasTotp && await page.locator('#mfa-unavailable').isVisible() === !hasTotp,
+    `two-factor enrolment is ${hasTotp ? 'not offered' : 'offered'} though the server ${hasTotp ? 'has' : 'lacks'} it`);
   const active = await page.$$eval('#keys-table tbody td.state-active', (tds) => tds.length);
   check(active === 1, `${active} keys are marked active`);
   await shot('account');
