@@ -209,12 +209,8 @@ async function signIn(event) {
       setStatus('Password accepted. Enter your second factor.', true);
       return;
     }
-    const enrolToken = body && body.error === 'mfa_enrollment_required'
-      && (body.access_token || body.enrollment_token || body.mfa_token);
-    if (enrolToken) {
-      await signedIn(enrolToken);
-      showTab('account');
-      setStatus(`${body.error_description || 'Your role requires two-factor sign-in.'} Set it up under My account, then sign in again.`, false);
+    if (body && body.error === 'mfa_enrollment_required' && body.mfa_token) {
+      await enrolAtSignIn(body.mfa_token);
       return;
     }
     failed(ApiError.of(res.status, body));
@@ -247,11 +243,39 @@ async function secondFactor(event) {
 function cancelSecondFactor() {
   mfaToken = null;
   $('mfa-form').hidden = true;
+  $('enrol-signin').hidden = true;
   $('signin-form').hidden = false;
   setStatus('');
 }
 
-async function signedIn(token) {
+/**
+ * A role that requires two-factor sign-in, on an account without it: the login's mfa_token (no
+ * bearer token yet) starts the enrolment, and its confirmation signs in.
+ */
+async function enrolAtSignIn(token) {
+  mfaToken = token;
+  const body = await api('POST', '/account/mfa/totp', { mfa_token: token });
+  showEnrolment(body, 'enrol');
+  $('signin-form').hidden = true;
+  $('enrol-signin').hidden = false;
+  $('enrol-code').focus();
+  setStatus('Password accepted. This account must set up two-factor sign-in first.', true);
+}
+
+async function confirmAtSignIn() {
+  const body = await api('POST', '/account/mfa/totp/confirm', { mfa_token: mfaToken, code: $('enrol-code').value.trim() });
+  $('enrol-code').value = '';
+  mfaToken = null;
+  clearEnrolment('enrol');
+  $('enrol-signin').hidden = true;
+  $('signin-form').hidden = false;
+  // the answer's refresh token (if any) is not kept: this page holds no refresh token in script
+  await signedIn(body.access_token, 'account');
+  showRecoveryCodes(body);
+  setStatus('Two-factor sign-in is on and you are signed in. Store the recovery codes shown under My account.', true);
+}
+
+async function signedIn(token, tab) {
   accessToken = token;
   const claims = JSON.parse(base64UrlDecode(token.split('.')[1]));
   me = { sub: claims.sub, username: claims.username || claims.sub, roles: claims.roles || [] };
@@ -263,7 +287,7 @@ async function signedIn(token) {
   await detectFeatures();
   if (me.roles.includes('admin')) {
     setStatus(`Signed in as ${me.username}.`, true);
-    showTab('users');
+    showTab(tab || 'users');
   } else {
     setStatus(`Signed in as ${me.username}, without the admin role: only My account works.`, false);
     showTab('account');
@@ -279,13 +303,15 @@ function signedOut(message) {
   $('signin').hidden = false;
   $('signin-form').hidden = false;
   $('mfa-form').hidden = true;
+  $('enrol-signin').hidden = true;
+  clearEnrolment('enrol');
+  clearEnrolment('mfa');
   for (const id of ['user-detail', 'user-reset-result', 'client-secret-result', 'mfa-setup', 'mfa-recovery']) {
     $(id).hidden = true;
   }
-  for (const id of ['user-reset-token', 'client-secret', 'mfa-uri', 'mfa-recovery-codes']) {
+  for (const id of ['user-reset-token', 'client-secret', 'mfa-recovery-codes']) {
     $(id).replaceChildren();
   }
-  $('mfa-qr').removeAttribute('src');
   if (message) {
     setStatus(message, false);
   }
@@ -678,9 +704,47 @@ function showMfaState(mfa) {
   $('mfa-unavailable').hidden = true;
   $('mfa-enrol').hidden = false;
   const on = Boolean(mfa && mfa.totp);
-  $('mfa-state').textContent = on ? 'On: signing in asks for a code from your authenticator app.'
+  const left = mfa && Number.isInteger(mfa.recovery_codes_left) ? ` ${mfa.recovery_codes_left} recovery codes left.` : '';
+  $('mfa-state').textContent = on ? `On: signing in asks for a code from your authenticator app.${left}`
     : 'Off: signing in needs your password only.';
-  $('mfa-start').textContent = on ? 'Set up a new authenticator app' : 'Set up an authenticator app';
+  $('mfa-start').hidden = on;
+  $('mfa-remove').hidden = !on;
+}
+
+function showEnrolment(body, prefix) {
+  $(`${prefix}-uri`).textContent = body.otpauth_uri || body.uri || '';
+  $(`${prefix}-secret`).textContent = body.secret || '';
+  const qr = qrImage(body);
+  if (qr) {
+    $(`${prefix}-qr`).src = qr;
+    $(`${prefix}-qr`).hidden = false;
+  } else {
+    $(`${prefix}-qr`).removeAttribute('src');
+    $(`${prefix}-qr`).hidden = true;
+  }
+}
+
+function clearEnrolment(prefix) {
+  $(`${prefix}-uri`).textContent = '';
+  $(`${prefix}-secret`).textContent = '';
+  $(`${prefix}-qr`).removeAttribute('src');
+}
+
+function showRecoveryCodes(body) {
+  const codes = (body && (body.recovery_codes || body.codes)) || [];
+  $('mfa-recovery-codes').replaceChildren(...codes.map((c) => el('li', { text: String(c) })));
+  $('mfa-recovery').hidden = codes.length === 0;
+}
+
+async function removeMfa() {
+  const code = $('mfa-remove-code').value.trim();
+  const step = /^\d{6,8}$/.test(code) ? { code } : { recovery_code: code };
+  await api('DELETE', '/account/mfa/totp', { password: $('mfa-remove-password').value, ...step });
+  $('mfa-remove-password').value = '';
+  $('mfa-remove-code').value = '';
+  $('mfa-recovery').hidden = true;
+  setStatus('Two-factor sign-in is off.', true);
+  await loadAccount();
 }
 
 /** The QR code image of an enrolment response: a data: image URI, whatever the field is named. */
@@ -703,15 +767,7 @@ async function startEnrolment() {
     }
     throw err;
   }
-  $('mfa-uri').textContent = body.otpauth_uri || body.uri || '';
-  const qr = qrImage(body);
-  if (qr) {
-    $('mfa-qr').src = qr;
-    $('mfa-qr').hidden = false;
-  } else {
-    $('mfa-qr').removeAttribute('src');
-    $('mfa-qr').hidden = true;
-  }
+  showEnrolment(body, 'mfa');
   $('mfa-setup').hidden = false;
   $('mfa-recovery').hidden = true;
   $('mfa-confirm-code').focus();
@@ -723,13 +779,10 @@ async function confirmEnrolment() {
   const body = await api('POST', '/account/mfa/totp/confirm', { code });
   $('mfa-confirm-code').value = '';
   $('mfa-setup').hidden = true;
-  $('mfa-uri').textContent = '';
-  $('mfa-qr').removeAttribute('src');
-  const codes = (body && (body.recovery_codes || body.codes)) || [];
-  $('mfa-recovery-codes').replaceChildren(...codes.map((c) => el('li', { text: String(c) })));
-  $('mfa-recovery').hidden = codes.length === 0;
-  setStatus('Two-factor sign-in is on.', true);
-  showMfaState({ totp: true });
+  clearEnrolment('mfa');
+  showRecoveryCodes(body);
+  setStatus('Two-factor sign-in is on. Store the recovery codes now: they are not shown again.', true);
+  showMfaState({ totp: true, recovery_codes_left: (body.recovery_codes || []).length });
 }
 
 // --- start -----------------------------------------------------------------------------------
@@ -773,6 +826,9 @@ function init() {
 
   $('mfa-start').addEventListener('click', action(startEnrolment));
   $('mfa-confirm').addEventListener('submit', action(confirmEnrolment));
+  $('mfa-remove').addEventListener('submit', action(removeMfa));
+  $('enrol-confirm').addEventListener('submit', action(confirmAtSignIn));
+  $('enrol-cancel').addEventListener('click', cancelSecondFactor);
   $('signin-username').focus();
 }
 
