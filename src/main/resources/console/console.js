@@ -462,6 +462,12 @@ async function toggleUser() {
   await reloadUser();
 }
 
+async function unlockUser() {
+  const u = users.current;
+  await api('POST', `/admin/users/${seg(u.username)}/unlock`);
+  setStatus(`Lockouts of ${u.username} lifted at every address.`, true);
+}
+
 async function resetPassword() {
   const u = users.current;
   if (!window.confirm(`Reset the password of ${u.username}? Their password stops working and their sessions end.`)) {
@@ -811,6 +817,7 @@ function init() {
   $('user-create').addEventListener('submit', action(createUser));
   $('user-roles-form').addEventListener('submit', action(saveRoles));
   $('user-toggle').addEventListener('click', action(toggleUser));
+  $('user-unlock').addEventListener('click', action(unlockUser));
   $('user-reset').addEventListener('click', action(resetPassword));
   $('user-mfa-reset').addEventListener('click', action(resetMfa));
   $('user-delete').addEventListener('click', action(deleteUser));
