@@ -69,4 +69,11 @@ public final class Addresses {
    * once the key ring is loaded, so before that a request fails with NO_HANDLERS (or times out).
    */
   public static final String SIGNING_KEY_GET = "auth.keys.signing";
+
+  /**
+   * Local only. Request {} ; reply {"keys":[{"kid","alg","created","active","retires_at"?}…]}: the signing
+   * keys this process's key manager holds, oldest first ({@code created} and {@code retires_at} in epoch
+   * seconds; the active key has no {@code retires_at}). Never a private key.
+   */
+  public static final String KEYS_LIST = "auth.keys.list";
 }

@@ -22,6 +22,10 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+
 /** The {@code /admin/*} routes of the auth origin: a bearer token with role {@code admin} for all. */
 final class AdminRoutes {
   private static final Logger log = LoggerFactory.getLogger(AdminRoutes.class);
@@ -57,6 +61,10 @@ final class AdminRoutes {
         .<JsonObject>request(Addresses.KEYS_ROTATE, new JsonObject())
         .onSuccess(reply -> Responses.json(ctx, 200, reply.body()))
         .onFailure(err -> ctx.fail(BusErrors.toApiError(err))));
+    router.get("/admin/keys").handler(ctx -> vertx.eventBus()
+        .<JsonObject>request(Addresses.KEYS_LIST, new JsonObject())
+        .onSuccess(reply -> Responses.json(ctx, 200, reply.body()))
+        .onFailure(err -> ctx.fail(BusErrors.toApiError(err))));
   }
 
   /** {@code POST /admin/users/{username}/unlock}: 204, or 404 for an unknown user. */
@@ -76,20 +84,41 @@ final class AdminRoutes {
         .onFailure(ctx::fail);
   }
 
-  /** {@code GET /admin/audit?event&username&limit&before}: newest events first. */
+  /**
+   * {@code GET /admin/audit?event&username&client_id&since&until&limit&before}: newest events first;
+   * {@code since} (inclusive) and {@code until} (exclusive) are RFC 3339 times such as
+   * {@code 2026-12-01T14:00:00Z}.
+   */
   private void audit(RoutingContext ctx) {
-    String limitParam = ctx.queryParams().get("limit");
-    String beforeParam = ctx.queryParams().get("before");
+    var q = ctx.queryParams();
     int limit;
     Long before;
     try {
-      limit = limitParam == null ? 100 : Math.min(1_000, Math.max(1, Integer.parseInt(limitParam)));
-      before = beforeParam == null ? null : Long.parseLong(beforeParam);
+      limit = q.get("limit") == null ? 100 : Math.min(1_000, Math.max(1, Integer.parseInt(q.get("limit"))));
+      before = q.get("before") == null ? null : Long.parseLong(q.get("before"));
     } catch (NumberFormatException e) {
       throw ApiError.invalidRequest("limit and before must be whole numbers.");
     }
-    Audit.query(pool, ctx.queryParams().get("event"), ctx.queryParams().get("username"), before, limit)
+    Instant since = instant(q.get("since"), "since");
+    Instant until = instant(q.get("until"), "until");
+    Audit.query(pool, new Audit.Filter(blankToNull(q.get("event")), blankToNull(q.get("username")),
+            blankToNull(q.get("client_id")), since, until, before, limit))
         .onSuccess(events -> Responses.json(ctx, 200, events))
         .onFailure(ctx::fail);
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  private static Instant instant(String value, String name) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(value).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ApiError.invalidRequest(name + " must be a date and time with its offset, such as 2026-12-01T14:00:00Z.");
+    }
   }
 }

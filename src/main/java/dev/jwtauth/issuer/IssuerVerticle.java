@@ -4,6 +4,7 @@ import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.console.ConsolePage;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
 import dev.jwtauth.feed.RevocationFeed;
@@ -41,8 +42,8 @@ import java.util.Map;
  * endpoints, the JWKS and discovery documents, administration, and the event-bus token API.
  * Deployed with one instance per core; each instance owns its signer and verifier and its routes;
  * what the process has once (revocations, verified-token cache, hasher, limiter, audit store) comes
- * from {@link ProcessServices}. Also serves the OpenAPI document and the
- * browser demo ({@code /demo}).
+ * from {@link ProcessServices}. Also serves the OpenAPI document, the
+ * browser demo ({@code /demo}) and the admin console ({@code /console}).
  */
 public final class IssuerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(IssuerVerticle.class);
@@ -109,6 +110,7 @@ public final class IssuerVerticle extends VerticleBase {
     published.mount(router);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
     DemoPage.mount(router, config);
+    ConsolePage.mount(router);
     Servers.back(router, vertx, Map.of(
         "database", () -> pool.query("SELECT 1").execute(),
         "keys", () -> accessTokens.kid() != null && verifier.ready()

@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,8 @@ import java.util.List;
  * Owns the signing keys' lifecycle: loads them from {@code KEYS_DIR} (generating the first one),
  * rotates (on {@code KEY_ROTATION_INTERVAL} and on {@link Addresses#KEYS_ROTATE}), retires keys once
  * every token they signed has expired, answers {@link Addresses#JWKS_GET}, hands the active private
- * key to this process's issuers over the local-only {@link Addresses#SIGNING_KEY_GET}, and
+ * key to this process's issuers over the local-only {@link Addresses#SIGNING_KEY_GET}, lists the keys
+ * for the admin API ({@link Addresses#KEYS_LIST}, local only), and
  * publishes {@link Addresses#JWKS_CHANGED} on every change. One instance per process.
  */
 public final class KeyManagerVerticle extends VerticleBase {
@@ -60,7 +62,9 @@ public final class KeyManagerVerticle extends VerticleBase {
                     msg.fail(500, "server_error");
                   }));
           var reload = bus.<JsonObject>consumer(Addresses.KEYS_RELOAD, msg -> refresh());
-          return Future.all(List.of(jwks.completion(), signing.completion(), rotate.completion(), reload.completion()));
+          var list = bus.<JsonObject>localConsumer(Addresses.KEYS_LIST, msg -> msg.reply(keyList()));
+          return Future.all(List.of(jwks.completion(), signing.completion(), rotate.completion(), reload.completion(),
+              list.completion()));
         })
         .compose(v -> retireExpired())
         .onSuccess(v -> {
@@ -149,6 +153,23 @@ public final class KeyManagerVerticle extends VerticleBase {
       gone.forEach(k -> KeyFiles.retire(config.keysDir(), k));
       return null;
     }).mapEmpty();
+  }
+
+  /** The keys for {@link Addresses#KEYS_LIST}: public facts only (kid, alg, age, when it leaves the JWKS). */
+  private JsonObject keyList() {
+    List<KeyEntry> all = ring.all();
+    JsonArray keys = new JsonArray();
+    for (int i = 0; i < all.size(); i++) {
+      KeyEntry key = all.get(i);
+      JsonObject json = new JsonObject().put("kid", key.kid()).put("alg", key.alg().name())
+          .put("created", key.created()).put("active", i == all.size() - 1);
+      if (i < all.size() - 1) {
+        // a key stops signing when its successor is created, and leaves the JWKS a retirement delay later
+        json.put("retires_at", all.get(i + 1).created() + config.keyRetirementDelay().toSeconds());
+      }
+      keys.add(json);
+    }
+    return new JsonObject().put("keys", keys);
   }
 
   private void replySigningKey(Message<JsonObject> msg) {

@@ -85,11 +85,37 @@ public final class Audit {
 
   private static final String QUERY = "SELECT id, at, event, user_id, username, client_id, address, details"
       + " FROM audit_events WHERE ($1::text IS NULL OR event = $1) AND ($2::text IS NULL OR username = $2)"
-      + " AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4";
+      + " AND ($3::bigint IS NULL OR id < $3) AND ($5::text IS NULL OR client_id = $5)"
+      + " AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)"
+      + " ORDER BY id DESC LIMIT $4";
+
+  /**
+   * What {@link #query} selects; a null field does not filter.
+   *
+   * @param event    the event name, exactly
+   * @param username the username, exactly
+   * @param clientId the client id, exactly
+   * @param since    events at or after this instant
+   * @param until    events before this instant
+   * @param before   events with a smaller id (paging)
+   * @param limit    at most this many events
+   */
+  public record Filter(String event, String username, String clientId, Instant since, Instant until, Long before,
+                       int limit) {
+  }
 
   /** The newest events first, filtered by event and username, paged by {@code before} (an id). */
   public static Future<JsonObject> query(Pool pool, String event, String username, Long before, int limit) {
-    return pool.preparedQuery(QUERY).execute(Tuple.of(event, username, before, limit)).map(rows -> {
+    return query(pool, new Filter(event, username, null, null, null, before, limit));
+  }
+
+  /** The newest events first that match {@code f}. */
+  public static Future<JsonObject> query(Pool pool, Filter f) {
+    Tuple args = Tuple.tuple().addValue(f.event()).addValue(f.username()).addValue(f.before()).addValue(f.limit())
+        .addValue(f.clientId())
+        .addValue(f.since() == null ? null : OffsetDateTime.ofInstant(f.since(), ZoneOffset.UTC))
+        .addValue(f.until() == null ? null : OffsetDateTime.ofInstant(f.until(), ZoneOffset.UTC));
+    return pool.preparedQuery(QUERY).execute(args).map(rows -> {
       JsonArray list = new JsonArray();
       for (Row r : rows) {
         list.add(new JsonObject()
