@@ -4,6 +4,7 @@ import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.testsupport.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -49,7 +50,9 @@ class ImageConfigTest {
       assertThat(System.getenv("CI")).as("CI builds " + TAR + " before the tests (.ci/run)").isNull();
       Assumptions.abort("no " + TAR + ": build it with mvn -B -Pimage -Djib.from.image=scratch package -DskipTests");
     }
-    image = TestServer.tempDir("image").toAbsolutePath();
+    // under java.io.tmpdir, not target/: the image's user must be able to reach the extracted copy
+    image = Files.createTempDirectory("jwt-auth-server-image");
+    Files.setPosixFilePermissions(image, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     run(image, "tar", "-xf", TAR.toAbsolutePath().toString());
     JsonObject manifest = new JsonArray(Files.readString(image.resolve("manifest.json"))).getJsonObject(0);
     assertThat(manifest.getJsonArray("RepoTags").getList()).anyMatch(t -> String.valueOf(t).startsWith("jwt-auth-server:"));
@@ -57,6 +60,15 @@ class ImageConfigTest {
     root = Files.createDirectories(image.resolve("rootfs"));
     for (Object layer : manifest.getJsonArray("Layers")) {
       run(root, "tar", "-xzf", image.resolve((String) layer).toString());
+    }
+  }
+
+  @AfterAll
+  static void deleteCopy() throws IOException {
+    if (image != null) {
+      try (var files = Files.walk(image)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 
@@ -97,9 +109,15 @@ class ImageConfigTest {
   }
 
   @Test
-  @DisplayName("the entrypoint, run with this machine's java on the extracted layers, serves /ready; the compose probe agrees; SIGTERM stops it")
+  @DisplayName("the entrypoint, run with this machine's java on the extracted layers (as user 65532 when we are root), serves /ready; the compose probe agrees; SIGTERM stops it")
   void entrypointRuns() throws Exception {
     List<String> command = new ArrayList<>();
+    // as root (CI), run it as the image's user, so that its folders' permissions are tested too
+    String[] user = config.getString("User").split(":");
+    boolean asImageUser = System.getProperty("user.name").equals("root") && Files.isExecutable(Path.of("/usr/bin/setpriv"));
+    if (asImageUser) {
+      command.addAll(List.of("/usr/bin/setpriv", "--reuid=" + user[0], "--regid=" + user[1], "--clear-groups"));
+    }
     for (String arg : entrypoint()) {
       command.add(arg.equals("java") ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : inRoot(arg));
     }
@@ -122,8 +140,14 @@ class ImageConfigTest {
         assertThat(System.nanoTime()).as("ready within 90 s; log:\n" + log()).isLessThan(deadline);
         Thread.sleep(200);
       }
-      assertThat(Files.list(root.resolve("var/lib/jwt-auth-server/keys")).map(f -> f.getFileName().toString()))
-          .as("the signing key is made in KEYS_DIR of the image").anyMatch(n -> n.endsWith(".key.pem"));
+      Path key;
+      try (var keys = Files.list(root.resolve("var/lib/jwt-auth-server/keys"))) {
+        key = keys.filter(f -> f.getFileName().toString().endsWith(".key.pem")).findFirst().orElseThrow(
+            () -> new AssertionError("the signing key is made in KEYS_DIR of the image"));
+      }
+      if (asImageUser) {
+        assertThat(Files.getAttribute(key, "unix:uid")).as("written by the image's user").isEqualTo(Integer.parseInt(user[0]));
+      }
       assertThat(probe(management)).as("the compose health check on /health and /ready").isZero();
       assertThat(log()).contains("jwt-auth-server ready");
 
