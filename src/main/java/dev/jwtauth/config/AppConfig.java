@@ -81,6 +81,11 @@ import java.util.Set;
  *                          Crypto Provider when it loads, else the JDK), {@code jca} or {@code native}
  * @param argon2Provider    where argon2id is computed: {@code auto} (the native reference implementation
  *                          when it loads, else BouncyCastle), {@code java} or {@code native}
+ * @param clusterDiscovery  how a member finds the others: {@code members} (the fixed {@code CLUSTER_MEMBERS}
+ *                          list) or {@code dns} (every address {@code CLUSTER_DNS_NAME} resolves to, looked up
+ *                          again at each join attempt: a Kubernetes headless Service)
+ * @param clusterDnsName    with {@code CLUSTER_DISCOVERY=dns}: the DNS name whose A/AAAA records are the
+ *                          members, optionally {@code :port} (default {@code CLUSTER_PORT}); null otherwise
  */
 public record AppConfig(
     String httpHost,
@@ -136,7 +141,9 @@ public record AppConfig(
     int revocationFeedMaxStreams,
     Duration shutdownGrace,
     String cryptoProvider,
-    String argon2Provider) {
+    String argon2Provider,
+    String clusterDiscovery,
+    String clusterDnsName) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -207,6 +214,21 @@ public record AppConfig(
     }
     URI u = URI.create(jwksUri);
     return u.getScheme() + "://" + u.getRawAuthority() + "/oauth2/revocations";
+  }
+
+  /** The host part of {@code CLUSTER_DNS_NAME} (the name to resolve), or null without one. */
+  public String clusterDnsHost() {
+    if (clusterDnsName == null) {
+      return null;
+    }
+    int colon = clusterDnsName.lastIndexOf(':');
+    return colon < 0 ? clusterDnsName : clusterDnsName.substring(0, colon);
+  }
+
+  /** The Hazelcast port of the members found by DNS: the port of {@code CLUSTER_DNS_NAME}, else {@code CLUSTER_PORT}. */
+  public int clusterDnsPort() {
+    int colon = clusterDnsName == null ? -1 : clusterDnsName.lastIndexOf(':');
+    return colon < 0 ? clusterPort : Integer.parseInt(clusterDnsName.substring(colon + 1));
   }
 
   /** Whether the embedded PostgreSQL is used (no {@code PG_URI}). */
@@ -290,10 +312,24 @@ public record AppConfig(
         r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
         r.seconds("SHUTDOWN_GRACE", 0, 3_600),
         r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")),
-        r.oneOf("ARGON2_PROVIDER", Set.of("auto", "java", "native")));
+        r.oneOf("ARGON2_PROVIDER", Set.of("auto", "java", "native")),
+        r.oneOf("CLUSTER_DISCOVERY", Set.of("members", "dns")),
+        r.dnsName("CLUSTER_DNS_NAME"));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");
+    }
+    if (cfg.clusterDiscovery.equals("dns") && cfg.clusterDnsName == null) {
+      throw new ConfigException("CLUSTER_DISCOVERY=dns needs CLUSTER_DNS_NAME, the DNS name whose addresses are the"
+          + " members (in Kubernetes a headless Service, e.g. jwt-auth-cluster.default.svc.cluster.local).");
+    }
+    if (cfg.clusterDiscovery.equals("dns") && !cfg.clusterMembers.isEmpty()) {
+      throw new ConfigException("CLUSTER_MEMBERS is for CLUSTER_DISCOVERY=members; with dns the members are the"
+          + " addresses of CLUSTER_DNS_NAME (leave CLUSTER_MEMBERS empty).");
+    }
+    if (cfg.clusterDiscovery.equals("members") && cfg.clusterDnsName != null) {
+      throw new ConfigException("CLUSTER_DNS_NAME is for CLUSTER_DISCOVERY=dns; set CLUSTER_DISCOVERY=dns to find"
+          + " the members by DNS, or leave CLUSTER_DNS_NAME empty.");
     }
     if (cfg.roles.equals("resource") && !cfg.cluster && cfg.jwksUri == null) {
       throw new ConfigException("ROLES=resource needs CLUSTER=true (keys and revocations over the clustered"
@@ -450,6 +486,19 @@ public record AppConfig(
         out.add(member);
       }
       return List.copyOf(out);
+    }
+
+    String dnsName(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return null;
+      }
+      if (!v.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")
+          || (v.contains(":") && Integer.parseInt(v.substring(v.lastIndexOf(':') + 1)) > 65_535)) {
+        throw new ConfigException(key + " must be a DNS name, optionally with :port, such as"
+            + " jwt-auth-cluster.default.svc.cluster.local or jwt-auth-cluster:5701; '" + v + "' is not one.");
+      }
+      return v;
     }
 
     List<String> proxies(String key) {

@@ -158,8 +158,9 @@ public final class App implements AutoCloseable {
             + " (" + e.getMessage() + "); check CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS and CLUSTER_CREDENTIALS.", e);
       }
       KeySetSeal.install(vertx, credentials);
-      log.info("Joined cluster '{}' as {}:{} ({} member(s) now; listed {})", credentials.clusterName(), cfg.clusterHost(),
-          cfg.clusterPort(), manager.getNodes().size(), cfg.clusterMembers());
+      log.info("Joined cluster '{}' as {}:{} ({} member(s) now; {})", credentials.clusterName(), cfg.clusterHost(),
+          cfg.clusterPort(), manager.getNodes().size(), cfg.clusterDiscovery().equals("dns")
+              ? "members found by DNS name " + cfg.clusterDnsName() : "listed " + cfg.clusterMembers());
       Cluster.warnIfAlone(vertx, manager, cfg);
     } else {
       vertx = builder.build();

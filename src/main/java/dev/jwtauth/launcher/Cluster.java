@@ -20,7 +20,10 @@ import java.util.Optional;
 
 /**
  * Hazelcast settings for the clustered event bus: TCP/IP join with the members listed in
- * {@code CLUSTER_MEMBERS} (multicast and auto-detection off, so nothing is discovered by accident),
+ * {@code CLUSTER_MEMBERS}, or with {@code CLUSTER_DISCOVERY=dns} every address that
+ * {@code CLUSTER_DNS_NAME} resolves to (Hazelcast's Kubernetes discovery in its DNS lookup mode,
+ * which asks no Kubernetes API: a headless Service's name resolves to its ready pods' addresses,
+ * looked up again at every join attempt) (multicast and auto-detection off, so nothing is discovered by accident),
  * bound to {@code CLUSTER_HOST:CLUSTER_PORT}, under a cluster name derived from the cluster secret
  * (see {@link ClusterCredentials#clusterName()}): a process without our credentials forms no
  * cluster with us. Vert.x's own map settings come from its default cluster configuration, which
@@ -61,6 +64,14 @@ final class Cluster {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
+    if (cfg.clusterDiscovery().equals("dns")) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", cfg.clusterDnsHost())
+          .setProperty("service-port", Integer.toString(cfg.clusterDnsPort()))
+          .setProperty("service-dns-timeout", "5");
+      return config;
+    }
     join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2)
         .setMembers(cfg.clusterMembers().isEmpty()
             ? List.of(cfg.clusterHost() + ":" + cfg.clusterPort())
