@@ -115,6 +115,8 @@ final class PgUpgrade {
       }
       sync(cluster.getParent());
     }
+    // a crash right after the second rename leaves only the mark behind
+    Files.deleteIfExists(cluster.resolve(COMPLETE));
     if (Files.exists(fresh)) {
       log.warn("Removing {}, left by a PostgreSQL 17 upgrade that a crash interrupted; upgrading again", fresh);
       if (Files.exists(fresh.resolve("postmaster.pid"))) {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -224,7 +225,7 @@ class PostgresUpgradeTest {
     PgConnection conn = PgConnection.connect(vertx, PgConnectOptions.fromUri(uri)).await();
     try {
       var rows = conn.query(sql).execute().await();
-      return java.util.stream.StreamSupport.stream(rows.spliterator(), false)
+      return StreamSupport.stream(rows.spliterator(), false)
           .map((Row r) -> String.valueOf(r.getValue(0))).toList();
     } finally {
       conn.close().await();
