@@ -79,6 +79,9 @@ import java.util.Set;
  *                          listeners stop accepting, before connections are closed
  * @param cryptoProvider    where signatures are computed: {@code auto} (AWS-LC through the Amazon Corretto
  *                          Crypto Provider when it loads, else the JDK), {@code jca} or {@code native}
+ * @param requireMfaRoles   roles whose holders must sign in with a second factor (TOTP): without a
+ *                          confirmed one they may only enrol, and {@code /admin/*} refuses their tokens
+ *                          without {@code otp} in {@code amr} (empty: nobody is required to)
  */
 public record AppConfig(
     String httpHost,
@@ -133,7 +136,8 @@ public record AppConfig(
     String revocationFeedClientSecret,
     int revocationFeedMaxStreams,
     Duration shutdownGrace,
-    String cryptoProvider) {
+    String cryptoProvider,
+    List<String> requireMfaRoles) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -286,7 +290,8 @@ public record AppConfig(
         r.optional("REVOCATION_FEED_CLIENT_SECRET"),
         r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
         r.seconds("SHUTDOWN_GRACE", 0, 3_600),
-        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")));
+        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")),
+        r.roleList("REQUIRE_MFA_ROLES"));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");
@@ -424,6 +429,26 @@ public record AppConfig(
               + origin + "' is not one.");
         }
         out.add(origin);
+      }
+      return List.copyOf(out);
+    }
+
+    List<String> roleList(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return List.of();
+      }
+      List<String> out = new java.util.ArrayList<>();
+      for (String r : v.split(",")) {
+        String role = r.trim();
+        if (role.isEmpty()) {
+          continue;
+        }
+        if (!role.matches("[a-z0-9_-]{1,64}")) {
+          throw new ConfigException(key + " must list role names (a-z, 0-9, _ or -, at most 64), comma-separated; '"
+              + role + "' is not one.");
+        }
+        out.add(role);
       }
       return List.copyOf(out);
     }
