@@ -103,7 +103,6 @@ final class LoginHandler implements Handler<RoutingContext> {
               : attempt.addressLimited ? "rate_limited"
               : ar.cause() instanceof ApiError e && e.status() == 429 ? "locked" : "error");
         })
-        .compose(secondFactor::afterPassword)
         .onSuccess(next -> auditPassed(ctx, address, next))
         .compose(next -> {
           if (next.kind() == SecondFactor.Next.Kind.DONE) {
@@ -175,7 +174,7 @@ final class LoginHandler implements Handler<RoutingContext> {
       this.pairLimit = guards.policy().threshold();
     }
 
-    Future<User> run() {
+    Future<SecondFactor.Next> run() {
       long addressWait = guards.perAddress().waitSeconds(address);
       if (addressWait > 0) {
         addressLimited = true;
@@ -207,15 +206,18 @@ final class LoginHandler implements Handler<RoutingContext> {
       });
     }
 
-    private Future<User> check(LoginFailures.State state) {
+    private Future<SecondFactor.Next> check(LoginFailures.State state) {
       return hasher.verify(state.user().map(User::passwordHash).orElse(null), password)
           .compose(ok -> {
             leaveQueue();
             if (ok && !state.user().get().disabled()) {
               pairLimit = guards.policy().threshold();
               upgradeHash(state.user().get(), password);
-              return (state.failures() > 0 ? failures.clearPair(name, address) : Future.<Void>succeededFuture())
-                  .map(state.user().get());
+              // the pair's failures are forgotten only when the password completes the login: a
+              // right password must not reset the count of wrong second-factor codes
+              return secondFactor.afterPassword(state.user().get()).compose(next ->
+                  next.kind() == SecondFactor.Next.Kind.DONE && state.failures() > 0
+                      ? failures.clearPair(name, address).map(next) : Future.succeededFuture(next));
             }
             return failures.recordFailure(name, address).compose(count -> {
               guards.perAddress().recordFailure(address);
@@ -288,12 +290,10 @@ final class LoginHandler implements Handler<RoutingContext> {
     Audit.record(ctx.vertx(), event);
   }
 
-  private static void audit(RoutingContext ctx, String address, Optional<User> user, AsyncResult<User> ar) {
+  /** A refused login: {@code login_locked} (429); a wrong password is recorded where it is counted. */
+  private static void audit(RoutingContext ctx, String address, Optional<User> user, AsyncResult<?> ar) {
     JsonObject event;
-    if (ar.succeeded()) {
-      event = Audit.event("login_success").put("user_id", ar.result().id().toString())
-          .put("username", ar.result().username());
-    } else if (ar.cause() instanceof ApiError e && e.status() == 429) {
+    if (ar.cause() instanceof ApiError e && e.status() == 429) {
       event = Audit.event("login_locked");
       if (user.isPresent()) {
         event.put("user_id", user.get().id().toString()).put("username", user.get().username());
