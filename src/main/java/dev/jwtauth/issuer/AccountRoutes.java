@@ -116,7 +116,7 @@ final class AccountRoutes {
       if (!guards.hashQueue().tryEnter()) {
         return Future.failedFuture(LoginHandler.busy());
       }
-      return verifyCurrent(ctx, user, current, address)
+      return verifyCurrent(ctx, user, current, address, "password_change_failure")
           .eventually(() -> {
             guards.hashQueue().leave();
             return Future.succeededFuture();
@@ -128,9 +128,11 @@ final class AccountRoutes {
 
   /**
    * Checks the signed-in user's current password, counted like a login of the name from
-   * {@code address} (429 when the pair is locked, 401 {@code invalid_grant} when wrong).
+   * {@code address} (429 when the pair is locked, 401 {@code invalid_grant} when wrong, audited as
+   * {@code failureEvent}).
    */
-  Future<Void> verifyCurrent(RoutingContext ctx, UserRepository.Account user, String current, String address) {
+  Future<Void> verifyCurrent(RoutingContext ctx, UserRepository.Account user, String current, String address,
+                             String failureEvent) {
     String name = user.username();
     long addressWait = guards.perAddress().waitSeconds(address);
     if (addressWait > 0) {
@@ -147,7 +149,7 @@ final class AccountRoutes {
         }
         return failures.recordFailure(name, address).compose(count -> {
           guards.perAddress().recordFailure(address);
-          Audit.record(ctx.vertx(), Audit.event("password_change_failure").put("user_id", user.id().toString())
+          Audit.record(ctx.vertx(), Audit.event(failureEvent).put("user_id", user.id().toString())
               .put("username", name).put("address", address));
           return Future.failedFuture(WRONG_PASSWORD);
         });

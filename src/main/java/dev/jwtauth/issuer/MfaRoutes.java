@@ -143,8 +143,19 @@ final class MfaRoutes {
         .onFailure(ctx::fail);
   }
 
+  /** The body's {@code mfa_token}; without one (nor a bearer token) a 401 with the bearer challenge. */
   private static String challenge(RoutingContext ctx) {
-    return JsonBodies.string(JsonBodies.object(ctx), "mfa_token", LoginHandler.MAX_MFA_TOKEN);
+    Object token = null;
+    try {
+      token = JsonBodies.object(ctx).getValue("mfa_token");
+    } catch (ApiError noJsonBody) {
+      // neither credential: answered below
+    }
+    if (!(token instanceof String s) || s.isEmpty() || s.length() > LoginHandler.MAX_MFA_TOKEN) {
+      throw new ApiError(401, "invalid_token", "A bearer access token (or the mfa_token of mfa_enrollment_required) is required.")
+          .challenge("Bearer realm=\"" + IssuerVerticle.REALM + "\"");
+    }
+    return s;
   }
 
   /**
@@ -167,7 +178,7 @@ final class MfaRoutes {
           if (!guards.hashQueue().tryEnter()) {
             return Future.failedFuture(LoginHandler.busy());
           }
-          return account.verifyCurrent(ctx, user, password, address)
+          return account.verifyCurrent(ctx, user, password, address, "mfa_removal_failure")
               .eventually(() -> {
                 guards.hashQueue().leave();
                 return Future.succeededFuture();

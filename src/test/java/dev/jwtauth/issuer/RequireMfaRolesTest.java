@@ -63,6 +63,9 @@ class RequireMfaRolesTest {
     assertThat(send(HttpMethod.GET, "/account", null, null).statusCode()).isEqualTo(401);
     assertThat(send(HttpMethod.POST, "/account/mfa/totp", null, new JsonObject().put("mfa_token", "wrong")).statusCode())
         .isEqualTo(401);
+    var bare = send(HttpMethod.POST, "/account/mfa/totp", null, null);
+    assertThat(bare.statusCode()).isEqualTo(401);
+    assertThat(bare.getHeader("WWW-Authenticate")).startsWith("Bearer");
 
     var begun = send(HttpMethod.POST, "/account/mfa/totp", null, new JsonObject().put("mfa_token", enrol));
     assertThat(begun.statusCode()).as(begun.bodyAsString()).isEqualTo(200);

@@ -45,6 +45,16 @@ class TotpKeyTest {
   }
 
   @Test
+  @DisplayName("A server whose KEYS_DIR holds a bad totp.key does not start: one sentence naming KEYS_DIR")
+  void badKeyStopsServer() throws Exception {
+    Path dir = TestServer.tempDir("keys");
+    Files.write(dir.resolve(TotpKey.FILE), new byte[33]);
+
+    assertThatThrownBy(() -> TestServer.start(java.util.Map.of("KEYS_DIR", dir.toString())))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("KEYS_DIR").hasMessageContaining(TotpKey.FILE);
+  }
+
+  @Test
   @DisplayName("Sealing is randomised, and a sealed secret opens only for its owner and only with its key")
   void boundToOwner() {
     TotpKey key = TotpKey.loadOrCreate(TestServer.tempDir("totpkey"));
