@@ -215,9 +215,13 @@ final class LoginHandler implements Handler<RoutingContext> {
               upgradeHash(state.user().get(), password);
               // the pair's failures are forgotten only when the password completes the login: a
               // right password must not reset the count of wrong second-factor codes
-              return secondFactor.afterPassword(state.user().get()).compose(next ->
-                  next.kind() == SecondFactor.Next.Kind.DONE && state.failures() > 0
-                      ? failures.clearPair(name, address).map(next) : Future.succeededFuture(next));
+              return secondFactor.afterPassword(state.user().get()).compose(next -> {
+                if (next.kind() != SecondFactor.Next.Kind.DONE) {
+                  pairLimit = Math.max(1, guards.policy().threshold() - state.failures());
+                  return Future.succeededFuture(next);
+                }
+                return state.failures() > 0 ? failures.clearPair(name, address).map(next) : Future.succeededFuture(next);
+              });
             }
             return failures.recordFailure(name, address).compose(count -> {
               guards.perAddress().recordFailure(address);
