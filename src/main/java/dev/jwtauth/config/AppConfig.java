@@ -86,6 +86,9 @@ import java.util.Set;
  *                          again at each join attempt: a Kubernetes headless Service)
  * @param clusterDnsName    with {@code CLUSTER_DISCOVERY=dns}: the DNS name whose A/AAAA records are the
  *                          members, optionally {@code :port} (default {@code CLUSTER_PORT}); null otherwise
+ * @param requireMfaRoles   roles whose holders must sign in with a second factor (TOTP): without a
+ *                          confirmed one they may only enrol, and {@code /admin/*} refuses their tokens
+ *                          without {@code otp} in {@code amr} (empty: nobody is required to)
  */
 public record AppConfig(
     String httpHost,
@@ -143,7 +146,8 @@ public record AppConfig(
     String cryptoProvider,
     String argon2Provider,
     String clusterDiscovery,
-    String clusterDnsName) {
+    String clusterDnsName,
+    List<String> requireMfaRoles) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -314,7 +318,8 @@ public record AppConfig(
         r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")),
         r.oneOf("ARGON2_PROVIDER", Set.of("auto", "java", "native")),
         r.oneOf("CLUSTER_DISCOVERY", Set.of("members", "dns")),
-        r.dnsName("CLUSTER_DNS_NAME"));
+        r.dnsName("CLUSTER_DNS_NAME"),
+        r.roleList("REQUIRE_MFA_ROLES"));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");
@@ -464,6 +469,26 @@ public record AppConfig(
               + origin + "' is not one.");
         }
         out.add(origin);
+      }
+      return List.copyOf(out);
+    }
+
+    List<String> roleList(String key) {
+      String v = optional(key);
+      if (v == null) {
+        return List.of();
+      }
+      List<String> out = new java.util.ArrayList<>();
+      for (String r : v.split(",")) {
+        String role = r.trim();
+        if (role.isEmpty()) {
+          continue;
+        }
+        if (!role.matches("[a-z0-9_-]{1,64}")) {
+          throw new ConfigException(key + " must list role names (a-z, 0-9, _ or -, at most 64), comma-separated; '"
+              + role + "' is not one.");
+        }
+        out.add(role);
       }
       return List.copyOf(out);
     }

@@ -4,6 +4,7 @@ import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.JsonBodies;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.mfa.TotpEnrolment;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.process.LoginGuards;
 import dev.jwtauth.users.LoginFailures;
@@ -43,9 +44,11 @@ final class AccountRoutes {
   private final LoginFailures failures;
   private final PasswordHasher hasher;
   private final LoginGuards guards;
+  private final TotpEnrolment totp;
 
   AccountRoutes(UserRepository users, UserAdmin admin, TokenService tokens, LoginFailures failures,
-                PasswordHasher hasher, LoginGuards guards) {
+                PasswordHasher hasher, LoginGuards guards, TotpEnrolment totp) {
+    this.totp = totp;
     this.users = users;
     this.admin = admin;
     this.tokens = tokens;
@@ -56,7 +59,14 @@ final class AccountRoutes {
 
   void mount(Router router, BodyHandler body, JWTAuthHandler bearer) {
     // a prefix route: /account and everything under it
-    router.route("/account*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
+    // an enrolment with the mfa_token of a login that must enrol first has no bearer token (MfaRoutes)
+    router.route("/account*").handler(ctx -> {
+      if (MfaRoutes.enrolsWithChallenge(ctx)) {
+        ctx.next();
+      } else {
+        bearer.handle(ctx);
+      }
+    }).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
     router.get("/account").handler(this::profile);
     router.post("/account/password").handler(body).handler(this::changePassword);
     router.delete("/account/sessions/:sid").handler(this::endSession);
@@ -75,11 +85,15 @@ final class AccountRoutes {
         .orElseGet(() -> Future.failedFuture(GONE)));
   }
 
-  /** {@code GET /account} → the account with {@code "sessions"} (the caller's marked {@code "current"}). */
+  /**
+   * {@code GET /account} → the account with {@code "sessions"} (the caller's marked {@code "current"})
+   * and {@code "mfa": {"totp", "recovery_codes_left"?}}.
+   */
   private void profile(RoutingContext ctx) {
     String sid = ctx.user().principal().getString("sid");
     self(ctx).compose(user -> tokens.userSessions().list(user.id())
-            .map(sessions -> user.toJson().mergeIn(AdminUsersHandler.sessionsJson(sessions, sid))))
+            .map(sessions -> user.toJson().mergeIn(AdminUsersHandler.sessionsJson(sessions, sid)))
+            .compose(json -> totp.status(user.id()).map(mfa -> json.put("mfa", mfa))))
         .onSuccess(json -> Responses.json(ctx, 200, json))
         .onFailure(ctx::fail);
   }
@@ -102,7 +116,7 @@ final class AccountRoutes {
       if (!guards.hashQueue().tryEnter()) {
         return Future.failedFuture(LoginHandler.busy());
       }
-      return verifyCurrent(ctx, user, current, address)
+      return verifyCurrent(ctx, user, current, address, "password_change_failure")
           .eventually(() -> {
             guards.hashQueue().leave();
             return Future.succeededFuture();
@@ -112,7 +126,13 @@ final class AccountRoutes {
     }).onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
   }
 
-  private Future<Void> verifyCurrent(RoutingContext ctx, UserRepository.Account user, String current, String address) {
+  /**
+   * Checks the signed-in user's current password, counted like a login of the name from
+   * {@code address} (429 when the pair is locked, 401 {@code invalid_grant} when wrong, audited as
+   * {@code failureEvent}).
+   */
+  Future<Void> verifyCurrent(RoutingContext ctx, UserRepository.Account user, String current, String address,
+                             String failureEvent) {
     String name = user.username();
     long addressWait = guards.perAddress().waitSeconds(address);
     if (addressWait > 0) {
@@ -129,7 +149,7 @@ final class AccountRoutes {
         }
         return failures.recordFailure(name, address).compose(count -> {
           guards.perAddress().recordFailure(address);
-          Audit.record(ctx.vertx(), Audit.event("password_change_failure").put("user_id", user.id().toString())
+          Audit.record(ctx.vertx(), Audit.event(failureEvent).put("user_id", user.id().toString())
               .put("username", name).put("address", address));
           return Future.failedFuture(WRONG_PASSWORD);
         });

@@ -5,6 +5,7 @@ import dev.jwtauth.bus.BusErrors;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.BearerChallenge;
+import dev.jwtauth.http.RequireMfa;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.ops.Audit;
@@ -50,9 +51,11 @@ final class AdminRoutes {
     this.pool = pool;
   }
 
-  void mount(Router router, BodyHandler body, JWTAuthHandler bearer) {
+  /** @param requireMfa refuses a token of a role in {@code REQUIRE_MFA_ROLES} without {@code otp} in {@code amr} */
+  void mount(Router router, BodyHandler body, JWTAuthHandler bearer, RequireMfa requireMfa) {
     router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
     router.route("/admin/*").handler(RequireRole.of("admin"));
+    router.route("/admin/*").handler(requireMfa);
     new AdminUsersHandler(users, hasher, admin).mount(router, body);
     router.post("/admin/users/:username/unlock").handler(this::unlock);
     router.get("/admin/audit").handler(this::audit);

@@ -11,6 +11,10 @@ import dev.jwtauth.feed.RevocationFeed;
 import dev.jwtauth.feed.RevocationFeedHandler;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
+import dev.jwtauth.http.RequireMfa;
+import dev.jwtauth.mfa.SecondFactor;
+import dev.jwtauth.mfa.TotpEnrolment;
+import dev.jwtauth.mfa.TotpStore;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.keys.KeyPublication;
 import dev.jwtauth.keys.KeysClient;
@@ -93,7 +97,12 @@ public final class IssuerVerticle extends VerticleBase {
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, users, hasher, tokens, shared.guards(), responses));
+    TotpStore totpStore = new TotpStore(pool, clock);
+    TotpEnrolment totp = new TotpEnrolment(totpStore, shared.totpKey(), config.issuer(), clock);
+    SecondFactor secondFactor = new SecondFactor(vertx, totpStore, shared.totpKey(), users, loginFailures, shared.guards(),
+        config.requireMfaRoles(), clock);
+    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, users, hasher, tokens, shared.guards(),
+        responses, secondFactor));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
@@ -104,8 +113,13 @@ public final class IssuerVerticle extends VerticleBase {
       Audit.record(vertx, event);
       return Future.succeededFuture();
     }, clock);
-    new AdminRoutes(vertx, users, hasher, clients, pool, tokens, userAdmin).mount(router, body, bearer);
-    new AccountRoutes(users, userAdmin, tokens, loginFailures, hasher, shared.guards()).mount(router, body, bearer);
+    new AdminRoutes(vertx, users, hasher, clients, pool, tokens, userAdmin).mount(router, body, bearer,
+        RequireMfa.of(config.requireMfaRoles()));
+    AccountRoutes account = new AccountRoutes(users, userAdmin, tokens, loginFailures, hasher, shared.guards(), totp);
+    account.mount(router, body, bearer);
+    MfaRoutes mfa = new MfaRoutes(totp, totpStore, secondFactor, users, userAdmin, tokens, shared.guards(), account);
+    mfa.mountAccount(router, body);
+    mfa.mountAdmin(router);
     router.get(RevocationFeed.PATH).handler(new RevocationFeedHandler(shared.revocationFeed(), clients, revocations));
     published.mount(router);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));

@@ -2,6 +2,8 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.JsonBodies;
+import dev.jwtauth.http.Responses;
+import dev.jwtauth.mfa.SecondFactor;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.process.LoginGuards;
@@ -14,6 +16,7 @@ import dev.jwtauth.users.Usernames;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -36,11 +39,17 @@ import java.util.Optional;
  * address may fail {@code LOGIN_IP_LIMIT} times a minute. Only a verified wrong password counts;
  * attempts in flight only take turns ({@link dev.jwtauth.http.AttemptGate}). When
  * {@code HASH_QUEUE_MAX} logins already wait for a hash, the answer is 503 at once.
+ *
+ * <p>Two steps for a user with a confirmed TOTP (or who must have one, {@code REQUIRE_MFA_ROLES}):
+ * after the right password the answer is 401 {@code mfa_required} (or {@code mfa_enrollment_required})
+ * with an {@code mfa_token}; the second call {@code {"mfa_token","code"|"recovery_code","refresh_cookie"?}}
+ * issues the tokens ({@link SecondFactor}).
  */
 final class LoginHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
   static final int MAX_USERNAME = 256;
   static final int MAX_PASSWORD = PasswordPolicy.MAX_LENGTH;
+  static final int MAX_MFA_TOKEN = 256;
   private static final ApiError BAD_CREDENTIALS =
       new ApiError(401, "invalid_grant", "The username or password is incorrect.");
 
@@ -50,9 +59,11 @@ final class LoginHandler implements Handler<RoutingContext> {
   private final TokenService tokens;
   private final LoginGuards guards;
   private final TokenResponses responses;
+  private final SecondFactor secondFactor;
 
   LoginHandler(LoginFailures failures, UserRepository users, PasswordHasher hasher, TokenService tokens,
-               LoginGuards guards, TokenResponses responses) {
+               LoginGuards guards, TokenResponses responses, SecondFactor secondFactor) {
+    this.secondFactor = secondFactor;
     this.failures = failures;
     this.users = users;
     this.hasher = hasher;
@@ -64,6 +75,10 @@ final class LoginHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     JsonObject body = JsonBodies.object(ctx);
+    if (body.containsKey("mfa_token")) {
+      secondStep(ctx, body);
+      return;
+    }
     String username = JsonBodies.string(body, "username", MAX_USERNAME);
     String password = JsonBodies.string(body, "password", MAX_PASSWORD);
     boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
@@ -80,13 +95,54 @@ final class LoginHandler implements Handler<RoutingContext> {
     attempt.run()
         .onComplete(ar -> {
           attempt.release();
-          audit(ctx, address, attempt.user, ar);
+          if (ar.failed()) {
+            audit(ctx, address, attempt.user, ar);
+          }
           metrics.login(ar.succeeded() ? "success"
               : ar.cause() == BAD_CREDENTIALS ? "failure"
               : attempt.addressLimited ? "rate_limited"
               : ar.cause() instanceof ApiError e && e.status() == 429 ? "locked" : "error");
         })
-        .compose(tokens::issueForUser)
+        .onSuccess(next -> auditPassed(ctx, address, next))
+        .compose(next -> {
+          if (next.kind() == SecondFactor.Next.Kind.DONE) {
+            return tokens.issueForUser(next.user(), SecondFactor.AMR_PWD).map(res -> {
+              responses.send(ctx, res, asCookie);
+              return null;
+            });
+          }
+          ctx.response().putHeader("Cache-Control", "no-store");
+          Responses.json(ctx, 401, next.toJson());
+          return Future.succeededFuture();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code {"mfa_token","code"}} or {@code {"mfa_token","recovery_code"}}: the second step of a login. */
+  private void secondStep(RoutingContext ctx, JsonObject body) {
+    String mfaToken = JsonBodies.string(body, "mfa_token", MAX_MFA_TOKEN);
+    boolean hasCode = body.getValue("code") != null;
+    boolean hasRecovery = body.getValue("recovery_code") != null;
+    if (hasCode == hasRecovery) {
+      throw ApiError.invalidRequest("Send the mfa_token with exactly one of 'code' and 'recovery_code'.");
+    }
+    String code = hasCode ? JsonBodies.string(body, "code", 16) : null;
+    String recovery = hasRecovery ? JsonBodies.string(body, "recovery_code", 64) : null;
+    boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
+    String address = guards.clientAddress().of(ctx.request());
+    Metrics metrics = Metrics.of(ctx.vertx());
+    secondFactor.verify(mfaToken, code, recovery, address)
+        .onComplete(ar -> {
+          metrics.login(ar.succeeded() ? "mfa_success" : ar.cause() instanceof ApiError e && e.status() == 429
+              ? "mfa_locked" : ar.cause() instanceof ApiError ? "mfa_failure" : "error");
+          if (ar.succeeded()) {
+            User user = ar.result().user();
+            Audit.record(ctx.vertx(), Audit.event("login_success").put("user_id", user.id().toString())
+                .put("username", user.username()).put("address", address)
+                .put("details", new JsonObject().put("amr", new JsonArray(ar.result().amr()))));
+          }
+        })
+        .compose(verified -> tokens.issueForUser(verified.user(), verified.amr()))
         .onSuccess(res -> responses.send(ctx, res, asCookie))
         .onFailure(ctx::fail);
   }
@@ -118,7 +174,7 @@ final class LoginHandler implements Handler<RoutingContext> {
       this.pairLimit = guards.policy().threshold();
     }
 
-    Future<User> run() {
+    Future<SecondFactor.Next> run() {
       long addressWait = guards.perAddress().waitSeconds(address);
       if (addressWait > 0) {
         addressLimited = true;
@@ -150,15 +206,22 @@ final class LoginHandler implements Handler<RoutingContext> {
       });
     }
 
-    private Future<User> check(LoginFailures.State state) {
+    private Future<SecondFactor.Next> check(LoginFailures.State state) {
       return hasher.verify(state.user().map(User::passwordHash).orElse(null), password)
           .compose(ok -> {
             leaveQueue();
             if (ok && !state.user().get().disabled()) {
               pairLimit = guards.policy().threshold();
               upgradeHash(state.user().get(), password);
-              return (state.failures() > 0 ? failures.clearPair(name, address) : Future.<Void>succeededFuture())
-                  .map(state.user().get());
+              // the pair's failures are forgotten only when the password completes the login: a
+              // right password must not reset the count of wrong second-factor codes
+              return secondFactor.afterPassword(state.user().get()).compose(next -> {
+                if (next.kind() != SecondFactor.Next.Kind.DONE) {
+                  pairLimit = Math.max(1, guards.policy().threshold() - state.failures());
+                  return Future.succeededFuture(next);
+                }
+                return state.failures() > 0 ? failures.clearPair(name, address).map(next) : Future.succeededFuture(next);
+              });
             }
             return failures.recordFailure(name, address).compose(count -> {
               guards.perAddress().recordFailure(address);
@@ -220,12 +283,21 @@ final class LoginHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void audit(RoutingContext ctx, String address, Optional<User> user, AsyncResult<User> ar) {
+  /** A right password: {@code login_success} when that is all it takes, else {@code login_mfa_required}. */
+  private static void auditPassed(RoutingContext ctx, String address, SecondFactor.Next next) {
+    boolean done = next.kind() == SecondFactor.Next.Kind.DONE;
+    JsonObject event = Audit.event(done ? "login_success" : "login_mfa_required")
+        .put("user_id", next.user().id().toString()).put("username", next.user().username()).put("address", address);
+    if (!done) {
+      event.put("details", new JsonObject().put("next", next.toJson().getString("error")));
+    }
+    Audit.record(ctx.vertx(), event);
+  }
+
+  /** A refused login: {@code login_locked} (429); a wrong password is recorded where it is counted. */
+  private static void audit(RoutingContext ctx, String address, Optional<User> user, AsyncResult<?> ar) {
     JsonObject event;
-    if (ar.succeeded()) {
-      event = Audit.event("login_success").put("user_id", ar.result().id().toString())
-          .put("username", ar.result().username());
-    } else if (ar.cause() instanceof ApiError e && e.status() == 429) {
+    if (ar.cause() instanceof ApiError e && e.status() == 429) {
       event = Audit.event("login_locked");
       if (user.isPresent()) {
         event.put("user_id", user.get().id().toString()).put("username", user.get().username());

@@ -2,6 +2,7 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.mfa.SecondFactor;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Vertx;
@@ -72,13 +73,21 @@ final class TokenService {
     return accessTtl;
   }
 
-  /** Starts a new session (refresh family) for {@code user} and answers the token response. */
+  /** Starts a new session (refresh family) for {@code user}, signed in with a password alone; answers the token response. */
   Future<JsonObject> issueForUser(User user) {
+    return issueForUser(user, SecondFactor.AMR_PWD);
+  }
+
+  /**
+   * Starts a new session for {@code user} signed in by {@code amr} (RFC 8176 values, carried by
+   * every access token of the session, refreshes included); answers the token response.
+   */
+  Future<JsonObject> issueForUser(User user, List<String> amr) {
     UUID family = UUID.randomUUID();
-    return refresh.create(family, user.id(), null)
+    return refresh.create(family, user.id(), null, amr)
         .map(refreshToken -> {
           metrics.issued("password");
-          return pair(user.id(), user.username(), user.roles(), family, null, refreshToken);
+          return pair(user.id(), user.username(), user.roles(), family, null, refreshToken, amr);
         });
   }
 
@@ -91,7 +100,8 @@ final class TokenService {
       case ROTATED -> {
         metrics.refresh("rotated");
         metrics.issued("refresh_token");
-        yield Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token()));
+        yield Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token(),
+            r.amr()));
       }
       case REUSED -> {
         metrics.refresh("reused");
@@ -107,8 +117,10 @@ final class TokenService {
     });
   }
 
-  private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken) {
-    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, accessTtl);
+  private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken,
+                          List<String> amr) {
+    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, List.of(),
+        amr, accessTtl);
     return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), List.of()).toJson();
   }
 

@@ -17,6 +17,7 @@ import dev.jwtauth.ops.Audit;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.SessionIds;
 import dev.jwtauth.tokens.UserSessions;
+import dev.jwtauth.mfa.TotpStore;
 import dev.jwtauth.users.PasswordHasher;
 import dev.jwtauth.users.UserAdmin;
 import dev.jwtauth.users.PasswordPolicy;
@@ -39,7 +40,7 @@ import java.util.Optional;
 
 /**
  * The command line in the same jar: {@code user add|list|show|roles|disable|enable|delete|unlock|
- * reset-password|sessions|end-sessions} (the rules of {@code /admin/users}), {@code keys rotate|list},
+ * reset-password|sessions|end-sessions|reset-mfa} (the rules of {@code /admin/users}), {@code keys rotate|list},
  * {@code client add|list|disable|enable|delete|rotate-secret}, {@code cluster credentials}. It works against the configured database (the embedded one of a running
  * server too) and keys directory. Results go to stdout, errors to stderr as one sentence.
  */
@@ -53,6 +54,7 @@ final class Cli {
       "       java -jar jwt-auth-server.jar user disable|enable|delete|unlock <username>",
       "       java -jar jwt-auth-server.jar user reset-password <username>   (prints a one-time reset token)",
       "       java -jar jwt-auth-server.jar user sessions|end-sessions <username>",
+      "       java -jar jwt-auth-server.jar user reset-mfa <username>   (removes the TOTP and recovery codes, ends sessions)",
       "       java -jar jwt-auth-server.jar keys rotate",
       "       java -jar jwt-auth-server.jar keys list",
       "       java -jar jwt-auth-server.jar client add <client_id> [--role <role>]... [--scope <scope>]...",
@@ -96,6 +98,9 @@ final class Cli {
       case "user end-sessions" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, (admin, b) ->
           changed(admin.endSessions(UserAdmin.Actor.CLI, b.get(0)), b.get(0), "sessions ended"), a));
       case "user reset-password" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userResetPassword, a));
+      case "user reset-mfa" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, (admin, b) -> changed(admin
+          .resetSecondFactor(UserAdmin.Actor.CLI, b.get(0), new TotpStore(pool, Clock.systemUTC())::remove), b.get(0),
+          "second factor removed, sessions ended"), a));
       case "user sessions" -> withDatabase(rest, 1, (pool, a) -> userAdmin(pool, this::userSessions, a));
       case "user unlock" -> withDatabase(rest, 1, this::userUnlock);
       case "client add" -> withDatabase(rest, 1, clients::add);

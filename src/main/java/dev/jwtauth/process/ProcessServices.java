@@ -6,6 +6,7 @@ import dev.jwtauth.clients.ClientCache;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.feed.RevocationFeed;
 import dev.jwtauth.feed.RevocationFeedClient;
+import dev.jwtauth.mfa.TotpKey;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RevocationSet;
@@ -55,6 +56,7 @@ public final class ProcessServices {
   private final WorkerExecutor hashWorkers;
   private final PasswordHasher hasher;
   private final LoginGuards guards;
+  private final TotpKey totpKey;
   private final RevocationFeed feed;
   private RevocationFeedClient feedClient;
   private final List<Long> timers = new ArrayList<>();
@@ -72,11 +74,13 @@ public final class ProcessServices {
       this.hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
           config.argon2Parallelism());
       this.guards = LoginGuards.of(config);
+      this.totpKey = TotpKey.loadOrCreate(config.keysDir());
       this.feed = new RevocationFeed(vertx, config.revocationFeedMaxStreams());
     } else {
       this.hashWorkers = null;
       this.hasher = null;
       this.guards = null;
+      this.totpKey = null;
       this.feed = null;
     }
   }
@@ -202,6 +206,11 @@ public final class ProcessServices {
   /** The login limits kept in memory, shared by every issuer instance (auth role only). */
   public LoginGuards guards() {
     return guards;
+  }
+
+  /** The key of the TOTP secrets at rest, {@code KEYS_DIR/totp.key} (auth role only). */
+  public TotpKey totpKey() {
+    return totpKey;
   }
 
   /** Stops the timers and consumers and closes the hash workers. */

@@ -5,6 +5,7 @@ import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
+import dev.jwtauth.http.RequireMfa;
 import dev.jwtauth.http.RequireRole;
 import dev.jwtauth.http.RequireScope;
 import dev.jwtauth.http.Responses;
@@ -96,7 +97,8 @@ public final class ResourceVerticle extends VerticleBase {
     router.route("/api/*").handler(JWTAuthHandler.create(verifier, REALM))
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.get("/api/me").handler(this::me);
-    router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(this::stats);
+    router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(RequireMfa.of(config.requireMfaRoles()))
+        .handler(this::stats);
     // the README's example of a scope check: a client granted reports:read (client_credentials or the bus)
     router.get("/api/reports").handler(RequireScope.of(REPORTS_SCOPE)).handler(this::reports);
     router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));

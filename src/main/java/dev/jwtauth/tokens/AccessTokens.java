@@ -75,6 +75,15 @@ public final class AccessTokens {
    */
   public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
                       List<String> scopes, Duration lifetime) {
+    return issue(subject, username, roles, sid, clientId, scopes, List.of(), lifetime);
+  }
+
+  /**
+   * Same, with RFC 8176's {@code amr} (how the user signed in: {@code ["pwd"]} or
+   * {@code ["pwd","otp"]}; left out when empty, as for a client).
+   */
+  public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
+                      List<String> scopes, List<String> amr, Duration lifetime) {
     if (signer == null) {
       throw new IllegalStateException("no signing key yet");
     }
@@ -100,6 +109,9 @@ public final class AccessTokens {
     }
     if (!scopes.isEmpty()) {
       claims.put("scope", String.join(" ", scopes));
+    }
+    if (!amr.isEmpty()) {
+      claims.put("amr", new JsonArray(amr));
     }
     String signingInput = encodedHeader + "." + B64URL.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
     try {

@@ -61,36 +61,54 @@ public final class RefreshTokens {
    * @param roles    owner's roles
    * @param clientId client the family was issued to, or null
    * @param token    the new refresh token when {@code status} is ROTATED
+   * @param amr      how the session's login was authenticated (the access tokens' {@code amr}), empty when not recorded
    */
   public record Rotation(Status status, UUID userId, UUID familyId, String username, List<String> roles,
-                         String clientId, String token) {
+                         String clientId, String token, List<String> amr) {
     public enum Status { ROTATED, REUSED, INVALID }
 
     static Rotation invalid() {
-      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null);
+      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, List.of());
     }
   }
 
   private static final String INSERT =
-      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
+      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr)"
+          + " VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
   /** Creates a refresh token in {@code familyId} for {@code userId}; returns the token (shown once). */
   public Future<String> create(UUID familyId, UUID userId, String clientId) {
-    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId));
+    return create(familyId, userId, clientId, List.of());
   }
 
-  private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId) {
+  /** Same, recording how the login was authenticated ({@code amr}), which every rotation of the family keeps. */
+  public Future<String> create(UUID familyId, UUID userId, String clientId, List<String> amr) {
+    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId, amr));
+  }
+
+  private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId,
+                                List<String> amr) {
     String token = AccessTokens.randomId(32);
     return conn.preparedQuery(INSERT)
-        .execute(Tuple.of(id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl))))
+        .execute(Tuple.from(new Object[] {id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl)),
+            amrArray(amr)}))
         .map(rows -> token);
+  }
+
+  private static List<String> amrList(Row row) {
+    String[] amr = row.getArrayOfStrings("amr");
+    return amr == null ? List.of() : Arrays.asList(amr);
+  }
+
+  private static String[] amrArray(List<String> amr) {
+    return amr == null || amr.isEmpty() ? null : amr.toArray(String[]::new);
   }
 
   private static final String FAMILY_LOCK =
       "SELECT pg_advisory_xact_lock(hashtextextended(family_id::text, 7)) FROM refresh_tokens WHERE token_hash = $1";
   private static final String LOCK_FAMILY = "SELECT pg_advisory_xact_lock(hashtextextended(CAST($1 AS uuid)::text, 7))";
   private static final String LOCK =
-      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at,"
+      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, rt.amr,"
           + " u.username, u.roles, u.disabled"
           + " FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id WHERE rt.token_hash = $1 FOR UPDATE OF rt";
   private static final String CONSUME = "UPDATE refresh_tokens SET used_at = $2, replaced_by = $3 WHERE id = $1";
@@ -115,7 +133,7 @@ public final class RefreshTokens {
               Row row = rows.iterator().next();
               return Future.succeededFuture(new Rotation(Rotation.Status.ROTATED, row.getUUID("user_id"),
                   row.getUUID("family_id"), row.getString("username"), Arrays.asList(row.getArrayOfStrings("roles")),
-                  row.getString("client_id"), successor));
+                  row.getString("client_id"), successor, amrList(row)));
             }
             // not an unused, live token: unknown, expired, revoked, or used (a retry within the grace
             // period, or a reuse) — decided under the family's lock
@@ -140,10 +158,10 @@ public final class RefreshTokens {
           + " consumed AS (UPDATE refresh_tokens rt SET used_at = $2, replaced_by = $3 FROM users u"
           + " WHERE rt.token_hash = $1 AND u.id = rt.user_id AND rt.used_at IS NULL AND rt.revoked_at IS NULL"
           + " AND rt.expires_at > $2 AND NOT u.disabled AND (SELECT count(*) FROM family_lock) > 0"
-          + " RETURNING rt.family_id, rt.user_id, rt.client_id, u.username, u.roles),"
-          + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at)"
-          + " SELECT $3, family_id, user_id, $4, client_id, $5 FROM consumed)"
-          + " SELECT family_id, user_id, client_id, username, roles FROM consumed";
+          + " RETURNING rt.family_id, rt.user_id, rt.client_id, rt.amr, u.username, u.roles),"
+          + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr)"
+          + " SELECT $3, family_id, user_id, $4, client_id, $5, amr FROM consumed)"
+          + " SELECT family_id, user_id, client_id, amr, username, roles FROM consumed";
 
   private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor) {
     OffsetDateTime now = at(clock.instant());
@@ -153,6 +171,7 @@ public final class RefreshTokens {
     String clientId = row.getString("client_id");
     List<String> roles = Arrays.asList(row.getArrayOfStrings("roles"));
     String username = row.getString("username");
+    List<String> amr = amrList(row);
     OffsetDateTime usedAt = row.getOffsetDateTime("used_at");
     if (row.getOffsetDateTime("revoked_at") != null || row.getBoolean("disabled")
         || !row.getOffsetDateTime("expires_at").isAfter(now)) {
@@ -160,17 +179,17 @@ public final class RefreshTokens {
     }
     if (usedAt != null && !usedAt.plus(grace).isAfter(now)) {
       return conn.preparedQuery(REVOKE_FAMILY).execute(Tuple.of(family, now))
-          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null));
+          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null, amr));
     }
-    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor);
+    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor, amr);
     if (usedAt != null) {
       // a retry within the grace period: the successor made by the first presentation, again
       return Future.succeededFuture(rotated);
     }
     UUID next = UUID.randomUUID();
     return conn.preparedQuery(CONSUME).execute(Tuple.of(id, now, next))
-        .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.of(next, family, user, hash(successor), clientId,
-            at(clock.instant().plus(ttl)))))
+        .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.from(new Object[] {next, family, user, hash(successor),
+            clientId, at(clock.instant().plus(ttl)), amrArray(amr)})))
         .map(v -> rotated);
   }
 

@@ -204,6 +204,18 @@ public final class UserAdmin {
         .compose(v -> record(actor, "sessions_ended", user, new JsonObject())));
   }
 
+  /**
+   * Removes a user's second factor (TOTP and recovery codes) with {@code remove}, the second-factor
+   * store's verb (answers whether there was one), and ends every session and token of the user;
+   * audit event {@code mfa_reset}. 404 when the user or its second factor does not exist.
+   */
+  public Future<Void> resetSecondFactor(Actor actor, String username, Function<UUID, Future<Boolean>> remove) {
+    return get(username).compose(user -> remove.apply(user.id())
+        .compose(removed -> removed ? sessions.revokeAll(user.id())
+            : Future.failedFuture(new ApiError(404, "not_found", "This user has no second factor.")))
+        .compose(v -> record(actor, "mfa_reset", user, new JsonObject().put("sessions_ended", true))));
+  }
+
   private Future<Void> lastAdminCheck(UserRepository.Account user) {
     return users.otherEnabledAdmins(user.id()).compose(n -> n > 0 ? Future.<Void>succeededFuture()
         : Future.failedFuture(conflict("This is the last enabled admin; the server would be left without one.")));
