@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.feed.RevocationFeed;
-import dev.jwtauth.feed.RevocationFeedClient;
+import dev.jwtauth.verifier.RevocationFeedClient;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RevocationSet;
