@@ -307,6 +307,12 @@ class ResourceServerAuthTest {
   }
 
   @Test
+  @DisplayName("The library accepts exactly the algorithms the server can sign with (the server's one list)")
+  void sameAlgorithms() {
+    assertThat(TokenVerifier.ALGORITHMS).isEqualTo(SigningAlgorithm.NAMES);
+  }
+
+  @Test
   @DisplayName("Cache-Control max-age is read from the JWKS answer (no-store and no-cache mean 0)")
   void maxAge() {
     assertThat(RemoteJwks.maxAge("public, max-age=300")).isEqualTo(Duration.ofSeconds(300));
