@@ -111,7 +111,7 @@ class ExternalVerifierProcessTest {
   }
 
   @Test
-  @DisplayName("Fresh token accepted, rejected < 1 s after logout (20 logouts), still rejected after the feed's connection is cut and restored")
+  @DisplayName("Fresh token accepted, rejected < 1 s after logout (p99 over 100 logouts), still rejected after the feed's connection is cut and restored")
   void acceptsRejectsAndSurvivesACut() {
     int port = TestServer.freePort();
     try (ServerProcess service = service(port, true)) {
@@ -137,7 +137,7 @@ class ExternalVerifierProcessTest {
 
       // logout -> rejection on the external service
       List<String> tokens = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
+      for (int i = 0; i < 100; i++) {
         tokens.add(http.accessToken(user.name(), user.password()));
       }
       List<Double> millis = new ArrayList<>();
@@ -148,9 +148,9 @@ class ExternalVerifierProcessTest {
         millis.add(untilRejected(port, token, t0, 5));
       }
       millis.sort(Double::compare);
-      log.info("logout -> rejection on the external library service over 20 logouts: p50 {} ms, p95 {} ms, max {} ms",
-          String.format("%.1f", millis.get(9)), String.format("%.1f", millis.get(18)), String.format("%.1f", millis.get(19)));
-      assertThat(millis.get(18)).as("p95 of logout -> rejection, ms").isLessThan(1_000);
+      log.info("logout -> rejection on the external library service over 100 logouts: p50 {} ms, p99 {} ms, max {} ms",
+          String.format("%.1f", millis.get(49)), String.format("%.1f", millis.get(98)), String.format("%.1f", millis.get(99)));
+      assertThat(millis.get(98)).as("p99 of logout -> rejection, ms").isLessThan(1_000);
       String revokedBefore = tokens.get(0);
 
       // the network between the service and the auth server is cut; revocations happen meanwhile
