@@ -41,6 +41,7 @@ public class ResourceServerOptions {
     return audience;
   }
 
+  /** Sets {@link #getAudience()}; answers these options. */
   public ResourceServerOptions setAudience(String audience) {
     this.audience = audience;
     return this;
@@ -51,6 +52,7 @@ public class ResourceServerOptions {
     return leeway;
   }
 
+  /** Sets {@link #getLeeway()}; answers these options. */
   public ResourceServerOptions setLeeway(Duration leeway) {
     this.leeway = leeway;
     return this;
@@ -61,6 +63,7 @@ public class ResourceServerOptions {
     return cacheSize;
   }
 
+  /** Sets {@link #getCacheSize()}; answers these options. */
   public ResourceServerOptions setCacheSize(int cacheSize) {
     this.cacheSize = cacheSize;
     return this;
@@ -77,10 +80,12 @@ public class ResourceServerOptions {
     return this;
   }
 
+  /** The feed client's id, or null: see {@link #setFeedClient}. */
   public String getFeedClientId() {
     return feedClientId;
   }
 
+  /** The feed client's secret, or null (never logged). */
   public String getFeedClientSecret() {
     return feedClientSecret;
   }
@@ -90,6 +95,7 @@ public class ResourceServerOptions {
     return feedUri;
   }
 
+  /** Sets {@link #getFeedUri()}; answers these options. */
   public ResourceServerOptions setFeedUri(String feedUri) {
     this.feedUri = feedUri;
     return this;
@@ -100,6 +106,7 @@ public class ResourceServerOptions {
     return realm;
   }
 
+  /** Sets {@link #getRealm()}; answers these options. */
   public ResourceServerOptions setRealm(String realm) {
     this.realm = realm;
     return this;
@@ -110,6 +117,7 @@ public class ResourceServerOptions {
     return retryInterval;
   }
 
+  /** Sets {@link #getRetryInterval()}; answers these options. */
   public ResourceServerOptions setRetryInterval(Duration retryInterval) {
     this.retryInterval = retryInterval;
     return this;
@@ -120,6 +128,7 @@ public class ResourceServerOptions {
     return clock;
   }
 
+  /** Sets {@link #getClock()}; answers these options. */
   public ResourceServerOptions setClock(Clock clock) {
     this.clock = clock;
     return this;
