@@ -42,11 +42,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RevocationFeed {
   private static final Logger log = LoggerFactory.getLogger(RevocationFeed.class);
   /** The route of the feed on the auth origin. */
-  public static final String PATH = "/oauth2/revocations";
+  public static final String PATH = dev.jwtauth.verifier.RevocationFeedClient.PATH;
   /** The scope a client must hold to read the feed. */
-  public static final String SCOPE = "revocations:read";
+  public static final String SCOPE = dev.jwtauth.verifier.RevocationFeedClient.SCOPE;
   /** A comment line this often lets proxies and clients tell a quiet stream from a dead one. */
-  public static final long KEEP_ALIVE_MILLIS = 15_000;
+  public static final long KEEP_ALIVE_MILLIS = dev.jwtauth.verifier.RevocationFeedClient.KEEP_ALIVE_MILLIS;
   /** The reconnection delay suggested to standard EventSource clients ({@code retry:} field). */
   static final long RETRY_MILLIS = 1_000;
 

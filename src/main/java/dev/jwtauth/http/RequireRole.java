@@ -1,12 +1,12 @@
 package dev.jwtauth.http;
 
-import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.verifier.ResourceServerAuth;
 import io.vertx.core.Handler;
-import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Lets the request through only when the authenticated token's {@code roles} claim holds the role;
+ * The same check as the library's {@link ResourceServerAuth#requireRole}/{@link ResourceServerAuth#requireScope}, failing
+ * with the server's {@link ApiError} instead. Lets the request through only when the authenticated token's {@code roles} claim holds the role;
  * otherwise fails it with {@link ApiError#insufficientScope} (403 and its RFC 6750 challenge).
  */
 public final class RequireRole implements Handler<RoutingContext> {
@@ -22,8 +22,7 @@ public final class RequireRole implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    JsonArray roles = ctx.user() == null ? null : TokenVerifier.claims(ctx.user()).getJsonArray("roles");
-    if (roles != null && roles.contains(role)) {
+    if (ResourceServerAuth.hasRole(ctx.user(), role)) {
       ctx.next();
       return;
     }

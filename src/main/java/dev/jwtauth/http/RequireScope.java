@@ -1,13 +1,12 @@
 package dev.jwtauth.http;
 
-import dev.jwtauth.tokens.TokenVerifier;
+import dev.jwtauth.verifier.ResourceServerAuth;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.Arrays;
-
 /**
- * Lets the request through only when the authenticated token's {@code scope} claim (RFC 9068 §2.2.3,
+ * The same check as the library's {@link ResourceServerAuth#requireRole}/{@link ResourceServerAuth#requireScope}, failing
+ * with the server's {@link ApiError} instead. Lets the request through only when the authenticated token's {@code scope} claim (RFC 9068 §2.2.3,
  * space-separated) holds the scope; otherwise fails it with {@link ApiError#insufficientScope} (403 with
  * {@code WWW-Authenticate: Bearer error="insufficient_scope", scope="…"}, RFC 6750 §3.1).
  */
@@ -24,8 +23,7 @@ public final class RequireScope implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    Object granted = ctx.user() == null ? null : TokenVerifier.claims(ctx.user()).getValue("scope");
-    if (granted instanceof String s && Arrays.asList(s.split(" ")).contains(scope)) {
+    if (ResourceServerAuth.hasScope(ctx.user(), scope)) {
       ctx.next();
       return;
     }

@@ -59,6 +59,8 @@ public final class ServerProcess implements AutoCloseable {
     private final List<String> jvmArgs = new ArrayList<>();
     private String logName = "server.log";
     private Path jar;
+    private String classpath;
+    private String main;
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -103,6 +105,16 @@ public final class ServerProcess implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs {@code java -cp classpath main} instead of the launcher: another program (a main class, or
+     * a single source file that the JVM compiles at launch, JEP 330) on a class path of the test's choice.
+     */
+    public Builder main(String classpath, String main) {
+      this.classpath = classpath;
+      this.main = main;
+      return this;
+    }
+
     /** Starts the process (not waiting for it to be ready). */
     public ServerProcess start() {
       ServerProcess p = new ServerProcess(this);
@@ -115,7 +127,9 @@ public final class ServerProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(spec.jvmArgs);
-    if (spec.jar != null) {
+    if (spec.main != null) {
+      command.addAll(List.of("-cp", spec.classpath, spec.main));
+    } else if (spec.jar != null) {
       command.addAll(List.of("-jar", spec.jar.toAbsolutePath().toString()));
     } else {
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));

@@ -1,7 +1,5 @@
-package dev.jwtauth.feed;
+package dev.jwtauth.verifier;
 
-import dev.jwtauth.clients.BasicCredentials;
-import dev.jwtauth.tokens.RevocationSet;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,9 +20,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Follows the auth server's revocation feed for a resource-only process outside the cluster and
- * applies it to the process's {@link RevocationSet}: the snapshot of every (re)connection, then
- * each revocation as it happens. Reconnects when the stream ends, fails or stays silent for three
+ * Follows the auth server's revocation feed ({@code GET /oauth2/revocations}, Server-Sent Events,
+ * a client with the scope {@value #SCOPE} by HTTP Basic) for a verifier outside the auth server's
+ * cluster, and applies it to a {@link RevocationSet}: the snapshot of every (re)connection, then
+ * each revocation as it happens. Each reconnection sends the last event id received
+ * ({@code Last-Event-ID}); the server answers it with a full snapshot, so nothing revoked while the
+ * connection was down is missed. Reconnects when the stream ends, fails or stays silent for three
  * keep-alive periods, after a delay doubling from 100 ms to 5 s (with jitter), reset by each
  * snapshot received. The response body is streamed and split into lines here (the SSE format,
  * WHATWG HTML §9.2, is lines of {@code field: value}, an event ending at a blank line); nothing blocks.
@@ -34,6 +35,12 @@ public final class RevocationFeedClient {
   private static final long MIN_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
   private static final int MAX_LINE = 64 * 1024 * 1024;
+  /** The scope the feed's client must hold. */
+  public static final String SCOPE = "revocations:read";
+  /** The path of the feed on the auth origin. */
+  public static final String PATH = "/oauth2/revocations";
+  /** How often the server writes a keep-alive comment; three silent periods mean a dead connection. */
+  public static final long KEEP_ALIVE_MILLIS = 15_000;
 
   private final Vertx vertx;
   private final String uri;
@@ -47,19 +54,24 @@ public final class RevocationFeedClient {
   private HttpClientRequest current;
   private boolean warned;
   private io.vertx.core.Context context;
+  private volatile String lastEventId;
+  private volatile long snapshots;
 
   /**
-   * @param uri the feed's URL ({@code …/oauth2/revocations})
+   * @param uri          the feed's URL ({@code …/oauth2/revocations})
+   * @param clientId     a client registered with the auth server holding the scope {@value #SCOPE}
+   * @param clientSecret its secret (sent as HTTP Basic, RFC 6749 §2.3.1, on each connection; never logged)
+   * @param revoked      the set the feed's entries go to
    */
   public RevocationFeedClient(Vertx vertx, String uri, String clientId, String clientSecret, RevocationSet revoked) {
     this.vertx = vertx;
     this.uri = uri;
-    this.authorization = new BasicCredentials(clientId, clientSecret).header();
+    this.authorization = basic(clientId, clientSecret);
     this.revoked = revoked;
     // Silent for three keep-alive periods: the connection is dead even if TCP has not noticed.
     this.http = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(5_000)
-        .setIdleTimeout((int) (3 * RevocationFeed.KEEP_ALIVE_MILLIS / 1000)).setIdleTimeoutUnit(TimeUnit.SECONDS));
+        .setIdleTimeout((int) (3 * KEEP_ALIVE_MILLIS / 1000)).setIdleTimeoutUnit(TimeUnit.SECONDS));
   }
 
   /** Connects (in the background; reconnecting until {@link #close()}). */
@@ -71,6 +83,22 @@ public final class RevocationFeedClient {
   /** Whether a snapshot has been applied: until then the set may lack revocations in force. */
   public boolean synced() {
     return synced;
+  }
+
+  /** The id of the last event received, sent as {@code Last-Event-ID} on reconnection; null before any. */
+  public String lastEventId() {
+    return lastEventId;
+  }
+
+  /** How many snapshots have been applied (one per successful (re)connection). */
+  public long snapshots() {
+    return snapshots;
+  }
+
+  private static String basic(String id, String secret) {
+    String pair = java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + ":"
+        + java.net.URLEncoder.encode(secret, java.nio.charset.StandardCharsets.UTF_8);
+    return "Basic " + java.util.Base64.getEncoder().encodeToString(pair.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Stops following the feed. */
@@ -96,6 +124,9 @@ public final class RevocationFeedClient {
     }
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri)
         .putHeader("Authorization", authorization).putHeader("Accept", "text/event-stream");
+    if (lastEventId != null) {
+      options.putHeader("Last-Event-ID", lastEventId);
+    }
     http.request(options)
         .compose(req -> {
           current = req;
@@ -125,7 +156,7 @@ public final class RevocationFeedClient {
     if (res.statusCode() != 200) {
       return res.body().transform(ignored -> Future.failedFuture("the feed answered " + res.statusCode()
           + (res.statusCode() == 401 || res.statusCode() == 403
-          ? " (check REVOCATION_FEED_CLIENT_ID, its secret and its scope " + RevocationFeed.SCOPE + ")" : "")));
+          ? " (check the feed client's id, its secret and its scope " + SCOPE + ")" : "")));
     }
     Promise<Void> over = Promise.promise();
     EventReader reader = new EventReader();
@@ -154,6 +185,7 @@ public final class RevocationFeedClient {
               body.getJsonArray("revoked", new io.vertx.core.json.JsonArray()).size());
         }
         synced = true;
+        snapshots++;
         warned = false;
         backoff = MIN_BACKOFF_MILLIS;
       }
@@ -165,6 +197,7 @@ public final class RevocationFeedClient {
   /** Gathers the lines of one event; dispatches at the blank line. Comments and unknown fields are skipped. */
   private final class EventReader {
     private String type = "message";
+    private String id;
     private final StringBuilder data = new StringBuilder();
 
     void line(Buffer raw) {
@@ -175,8 +208,12 @@ public final class RevocationFeedClient {
       if (line.isEmpty()) {
         if (!data.isEmpty()) {
           apply(type, data.toString());
+          if (id != null) {
+            lastEventId = id;
+          }
         }
         type = "message";
+        id = null;
         data.setLength(0);
         return;
       }
@@ -191,6 +228,7 @@ public final class RevocationFeedClient {
       }
       switch (field) {
         case "event" -> type = value;
+        case "id" -> id = value.indexOf('\0') >= 0 ? null : value;
         case "data" -> {
           if (!data.isEmpty()) {
             data.append('\n');
