@@ -79,6 +79,10 @@ import java.util.Set;
  *                          listeners stop accepting, before connections are closed
  * @param cryptoProvider    where signatures are computed: {@code auto} (AWS-LC through the Amazon Corretto
  *                          Crypto Provider when it loads, else the JDK), {@code jca} or {@code native}
+ * @param dpopProofWindow   how old a DPoP proof ({@code iat}) may be, and how long its {@code jti} is
+ *                          remembered against replays (per process); also the nonce rotation period
+ * @param dpopNonce         demand a server nonce in DPoP proofs (RFC 9449 §8): {@code use_dpop_nonce}
+ *                          with a {@code DPoP-Nonce} header until the client uses it
  */
 public record AppConfig(
     String httpHost,
@@ -133,7 +137,9 @@ public record AppConfig(
     String revocationFeedClientSecret,
     int revocationFeedMaxStreams,
     Duration shutdownGrace,
-    String cryptoProvider) {
+    String cryptoProvider,
+    Duration dpopProofWindow,
+    boolean dpopNonce) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -286,7 +292,9 @@ public record AppConfig(
         r.optional("REVOCATION_FEED_CLIENT_SECRET"),
         r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
         r.seconds("SHUTDOWN_GRACE", 0, 3_600),
-        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")));
+        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")),
+        r.seconds("DPOP_PROOF_WINDOW", 5, 600),
+        r.bool("DPOP_NONCE"));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");

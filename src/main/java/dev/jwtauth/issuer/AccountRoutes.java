@@ -17,7 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.JWTAuthHandler;
+import dev.jwtauth.http.AccessTokenAuth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,9 +54,9 @@ final class AccountRoutes {
     this.guards = guards;
   }
 
-  void mount(Router router, BodyHandler body, JWTAuthHandler bearer) {
+  void mount(Router router, BodyHandler body, AccessTokenAuth bearer) {
     // a prefix route: /account and everything under it
-    router.route("/account*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
+    bearer.protect(router.route("/account*")).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
     router.get("/account").handler(this::profile);
     router.post("/account/password").handler(body).handler(this::changePassword);
     router.delete("/account/sessions/:sid").handler(this::endSession);

@@ -17,7 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.JWTAuthHandler;
+import dev.jwtauth.http.AccessTokenAuth;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,8 +46,8 @@ final class AdminRoutes {
     this.pool = pool;
   }
 
-  void mount(Router router, BodyHandler body, JWTAuthHandler bearer) {
-    router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
+  void mount(Router router, BodyHandler body, AccessTokenAuth bearer) {
+    bearer.protect(router.route("/admin/*")).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
     router.route("/admin/*").handler(RequireRole.of("admin"));
     new AdminUsersHandler(users, hasher, admin).mount(router, body);
     router.post("/admin/users/:username/unlock").handler(this::unlock);

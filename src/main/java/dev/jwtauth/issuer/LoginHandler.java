@@ -24,7 +24,8 @@ import java.util.Optional;
 
 /**
  * {@code POST /auth/login {"username","password","refresh_cookie"?}}: checks the password
- * (argon2id on a worker) and answers the token response. With {@code "refresh_cookie": true} the
+ * (argon2id on a worker) and answers the token response, bound to the key of the request's DPoP
+ * proof when it has one ({@link TokenEndpointProofs}). With {@code "refresh_cookie": true} the
  * refresh token is set as an HttpOnly cookie, not sent in the body.
  *
  * <p>Nothing tells whether a name exists: an unknown name is verified against a dummy hash (same
@@ -50,9 +51,11 @@ final class LoginHandler implements Handler<RoutingContext> {
   private final TokenService tokens;
   private final LoginGuards guards;
   private final TokenResponses responses;
+  private final TokenEndpointProofs proofs;
 
   LoginHandler(LoginFailures failures, UserRepository users, PasswordHasher hasher, TokenService tokens,
-               LoginGuards guards, TokenResponses responses) {
+               LoginGuards guards, TokenResponses responses, TokenEndpointProofs proofs) {
+    this.proofs = proofs;
     this.failures = failures;
     this.users = users;
     this.hasher = hasher;
@@ -67,6 +70,8 @@ final class LoginHandler implements Handler<RoutingContext> {
     String username = JsonBodies.string(body, "username", MAX_USERNAME);
     String password = JsonBodies.string(body, "password", MAX_PASSWORD);
     boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
+    // before any password work: a bad proof is refused at once (and a good one binds the tokens)
+    String jkt = proofs.jkt(ctx);
     String address = guards.clientAddress().of(ctx.request());
     Metrics metrics = Metrics.of(ctx.vertx());
     if (!guards.hashQueue().tryEnter()) {
@@ -86,7 +91,7 @@ final class LoginHandler implements Handler<RoutingContext> {
               : attempt.addressLimited ? "rate_limited"
               : ar.cause() instanceof ApiError e && e.status() == 429 ? "locked" : "error");
         })
-        .compose(tokens::issueForUser)
+        .compose(user -> tokens.issueForUser(user, jkt))
         .onSuccess(res -> responses.send(ctx, res, asCookie))
         .onFailure(ctx::fail);
   }

@@ -61,28 +61,39 @@ public final class RefreshTokens {
    * @param roles    owner's roles
    * @param clientId client the family was issued to, or null
    * @param token    the new refresh token when {@code status} is ROTATED
+   * @param jkt      the DPoP key the family is bound to, or null
    */
   public record Rotation(Status status, UUID userId, UUID familyId, String username, List<String> roles,
-                         String clientId, String token) {
-    public enum Status { ROTATED, REUSED, INVALID }
+                         String clientId, String token, String jkt) {
+    /** KEY_MISMATCH: the family is bound to a DPoP key and the request had no proof by it (nothing changed). */
+    public enum Status { ROTATED, REUSED, INVALID, KEY_MISMATCH }
 
     static Rotation invalid() {
-      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null);
+      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, null);
     }
   }
 
   private static final String INSERT =
-      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
+      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, dpop_jkt)"
+          + " VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
   /** Creates a refresh token in {@code familyId} for {@code userId}; returns the token (shown once). */
   public Future<String> create(UUID familyId, UUID userId, String clientId) {
-    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId));
+    return create(familyId, userId, clientId, null);
   }
 
-  private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId) {
+  /**
+   * Same, bound to the DPoP key {@code jkt} (null: a bearer refresh token); the family's every
+   * successor keeps the binding.
+   */
+  public Future<String> create(UUID familyId, UUID userId, String clientId, String jkt) {
+    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId, jkt));
+  }
+
+  private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId, String jkt) {
     String token = AccessTokens.randomId(32);
     return conn.preparedQuery(INSERT)
-        .execute(Tuple.of(id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl))))
+        .execute(Tuple.from(new Object[] {id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl)), jkt}))
         .map(rows -> token);
   }
 
@@ -90,7 +101,7 @@ public final class RefreshTokens {
       "SELECT pg_advisory_xact_lock(hashtextextended(family_id::text, 7)) FROM refresh_tokens WHERE token_hash = $1";
   private static final String LOCK_FAMILY = "SELECT pg_advisory_xact_lock(hashtextextended(CAST($1 AS uuid)::text, 7))";
   private static final String LOCK =
-      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at,"
+      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, rt.dpop_jkt,"
           + " u.username, u.roles, u.disabled"
           + " FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id WHERE rt.token_hash = $1 FOR UPDATE OF rt";
   private static final String CONSUME = "UPDATE refresh_tokens SET used_at = $2, replaced_by = $3 WHERE id = $1";
@@ -103,14 +114,23 @@ public final class RefreshTokens {
    * consumed less than the grace period ago, in which case it gets a successor too.
    */
   public Future<Rotation> rotate(String token) {
+    return rotate(token, null);
+  }
+
+  /**
+   * Same, for a request whose DPoP proof has the thumbprint {@code proofJkt} (null: no proof). A
+   * token of a family bound to another key, or to a key while there is no proof, is left as it is
+   * (status KEY_MISMATCH): neither consumed nor taken as a reuse.
+   */
+  public Future<Rotation> rotate(String token, String proofJkt) {
     Buffer hash = hash(token);
     return successorKey().compose(mac -> pool.withTransaction(conn -> conn.preparedQuery(FAMILY_LOCK).execute(Tuple.of(hash))
         .compose(locked -> locked.size() == 0 ? Future.succeededFuture(Rotation.invalid())
             : conn.preparedQuery(LOCK).execute(Tuple.of(hash)).compose(rows -> rotateLocked(conn, rows.iterator().next(),
-                successor(mac, token))))));
+                successor(mac, token), proofJkt)))));
   }
 
-  private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor) {
+  private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor, String proofJkt) {
     OffsetDateTime now = at(clock.instant());
     UUID id = row.getUUID("id");
     UUID family = row.getUUID("family_id");
@@ -119,23 +139,30 @@ public final class RefreshTokens {
     List<String> roles = Arrays.asList(row.getArrayOfStrings("roles"));
     String username = row.getString("username");
     OffsetDateTime usedAt = row.getOffsetDateTime("used_at");
+    String jkt = row.getString("dpop_jkt");
     if (row.getOffsetDateTime("revoked_at") != null || row.getBoolean("disabled")
         || !row.getOffsetDateTime("expires_at").isAfter(now)) {
       return Future.succeededFuture(Rotation.invalid());
     }
+    if (jkt != null && !jkt.equals(proofJkt)) {
+      // RFC 9449 §5: a bound refresh token is usable only with a proof by its key; a thief without
+      // the key can neither use it nor, by presenting it, revoke the owner's session
+      return Future.succeededFuture(new Rotation(Rotation.Status.KEY_MISMATCH, user, family, username, roles,
+          clientId, null, jkt));
+    }
     if (usedAt != null && !usedAt.plus(grace).isAfter(now)) {
       return conn.preparedQuery(REVOKE_FAMILY).execute(Tuple.of(family, now))
-          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null));
+          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null, jkt));
     }
-    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor);
+    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor, jkt);
     if (usedAt != null) {
       // a retry within the grace period: the successor made by the first presentation, again
       return Future.succeededFuture(rotated);
     }
     UUID next = UUID.randomUUID();
     return conn.preparedQuery(CONSUME).execute(Tuple.of(id, now, next))
-        .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.of(next, family, user, hash(successor), clientId,
-            at(clock.instant().plus(ttl)))))
+        .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.from(new Object[] {next, family, user, hash(successor),
+            clientId, at(clock.instant().plus(ttl)), jkt})))
         .map(v -> rotated);
   }
 

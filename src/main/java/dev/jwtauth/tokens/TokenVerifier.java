@@ -255,7 +255,8 @@ public final class TokenVerifier implements JWTAuth {
         || !isNumberOrAbsent(payload, "iat")
         || !isNumberOrAbsent(payload, "nbf")
         || !audienceShape(payload.getValue("aud"))
-        || !(payload.getValue("roles") == null || payload.getValue("roles") instanceof JsonArray)) {
+        || !(payload.getValue("roles") == null || payload.getValue("roles") instanceof JsonArray)
+        || !(payload.getValue("cnf") == null || payload.getValue("cnf") instanceof JsonObject)) {
       throw new InvalidToken("claims of the wrong type");
     }
     return payload;
@@ -276,7 +277,7 @@ public final class TokenVerifier implements JWTAuth {
     return false;
   }
 
-  private static JsonObject json(String segment) {
+  static JsonObject json(String segment) {
     try {
       byte[] bytes = B64URL.decode(segment);
       // A JSON object with a key twice is ambiguous (RFC 7515 §5.2 lets us reject it): parsers
