@@ -73,6 +73,7 @@ public final class DpopProofs {
   private final long leewaySeconds;
   private final Cache<String, Boolean> seen;
   private final DpopNonces nonces;
+  private final Cache<String, ProofKey> keys = Caffeine.newBuilder().maximumSize(10_000).build();
 
   /**
    * @param window how old a proof may be ({@code DPOP_PROOF_WINDOW}); also how long its jti is remembered
@@ -130,23 +131,15 @@ public final class DpopProofs {
     if (first <= 0 || second <= first + 1 || second == proof.length() - 1 || proof.indexOf('.', second + 1) >= 0) {
       throw new Rejected(INVALID_PROOF, "not a compact JWS");
     }
-    JsonObject header = json(proof.substring(0, first));
+    // a client sends the same header (its key) with every proof: checked and decoded once
+    String encodedHeader = proof.substring(0, first);
+    ProofKey key = keys.getIfPresent(encodedHeader);
+    if (key == null) {
+      key = proofKey(json(encodedHeader));
+      keys.put(encodedHeader, key);
+    }
     JsonObject claims = json(proof.substring(first + 1, second));
-    if (!(header.getValue("typ") instanceof String typ) || !typ.equalsIgnoreCase("dpop+jwt")) {
-      throw new Rejected(INVALID_PROOF, "typ is not dpop+jwt");
-    }
-    if (!(header.getValue("alg") instanceof String alg) || !ALGORITHMS.contains(alg)) {
-      throw new Rejected(INVALID_PROOF, "algorithm not accepted");
-    }
-    if (header.containsKey("crit")) {
-      throw new Rejected(INVALID_PROOF, "crit not understood");
-    }
-    if (!(header.getValue("jwk") instanceof JsonObject jwk)) {
-      throw new Rejected(INVALID_PROOF, "no jwk");
-    }
-    SigningAlgorithm algorithm = SigningAlgorithm.parse(alg);
-    PublicKey key = publicKey(jwk, algorithm);
-    checkSignature(algorithm, key, proof.substring(0, second), proof.substring(second + 1));
+    checkSignature(key.alg(), key.key(), proof.substring(0, second), proof.substring(second + 1));
 
     if (!(claims.getValue("jti") instanceof String jti) || jti.isEmpty() || jti.length() > MAX_JTI) {
       throw new Rejected(INVALID_PROOF, "bad jti");
@@ -178,12 +171,33 @@ public final class DpopProofs {
     if (withNonce && nonces != null && !(claims.getValue("nonce") instanceof String nonce && nonces.accepts(nonce))) {
       throw new Rejected(USE_NONCE, "nonce missing or stale", nonces.current());
     }
-    String jkt = thumbprint(jwk);
+    String jkt = key.jkt();
     // last, so that a proof failing another check does not use up its jti
     if (seen.asMap().putIfAbsent(jkt + " " + jti, Boolean.TRUE) != null) {
       throw new Rejected(INVALID_PROOF, "jti replayed");
     }
     return jkt;
+  }
+
+  /** The checked header of a proof: its algorithm, the public key of its jwk and that key's thumbprint. */
+  private record ProofKey(SigningAlgorithm alg, PublicKey key, String jkt) {
+  }
+
+  private static ProofKey proofKey(JsonObject header) {
+    if (!(header.getValue("typ") instanceof String typ) || !typ.equalsIgnoreCase("dpop+jwt")) {
+      throw new Rejected(INVALID_PROOF, "typ is not dpop+jwt");
+    }
+    if (!(header.getValue("alg") instanceof String alg) || !ALGORITHMS.contains(alg)) {
+      throw new Rejected(INVALID_PROOF, "algorithm not accepted");
+    }
+    if (header.containsKey("crit")) {
+      throw new Rejected(INVALID_PROOF, "crit not understood");
+    }
+    if (!(header.getValue("jwk") instanceof JsonObject jwk)) {
+      throw new Rejected(INVALID_PROOF, "no jwk");
+    }
+    SigningAlgorithm algorithm = SigningAlgorithm.parse(alg);
+    return new ProofKey(algorithm, publicKey(jwk, algorithm), thumbprint(jwk));
   }
 
   /**
