@@ -229,6 +229,7 @@ start_server() {
   if [[ $alg == */* ]]; then provider=${alg#*/}; fi
   (cd "$dir" && exec env HTTP_HOST=127.0.0.1 AUTH_HTTP_PORT="$auth_port" RESOURCE_HTTP_PORT="$res_port" MANAGEMENT_HTTP_PORT=0 \
       SIGNING_ALG="${alg%%/*}" CRYPTO_PROVIDER="$provider" BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" LOGIN_IP_LIMIT=1000000 LOCKOUT_THRESHOLD=1000 \
+      DPOP_PROOF_WINDOW=600 \
       "$@" java -Xlog:gc:file="$dir/gc-$label.log" $JAVA_OPTS_SERVER -jar "$JAR" >"$dir/server-$label.log" 2>&1) &
   PID=$!
   SERVER_PIDS+=("$PID:$dir")
@@ -390,6 +391,28 @@ me_10k_cold() {
   log "$alg me_10k cold pass: chunks at [$list] req/s"
 }
 
+# me_dpop ALG BEARER_RPS: GET /api/me with a DPoP-bound token and a fresh proof per request, right
+# after the same with a Bearer token (the ratio of the two is the proof check's cost). A wrk script
+# cannot sign, so DpopProofGen makes the proofs first (ES256, each jti used once), as many as the
+# Bearer rate would use in the run plus 30 % (DPoP is slower), at most 250,000; the server takes
+# proofs up to DPOP_PROOF_WINDOW=600 s old (start_server), and its replay cache holds them all.
+me_dpop() {
+  local alg=$1 bearer_rps=$2 secs n warm
+  secs=$((DURATION < 10 ? DURATION : 10))
+  n=$((bearer_rps * secs * 13 / 10 + 2000)); ((n > 250000)) && n=250000
+  warm=$((bearer_rps * WARMUP * 13 / 10 + 1000)); ((warm > 200000)) && warm=200000
+  log "$alg: making $warm + $n DPoP proofs"
+  java -cp "$JAR" "$TOOLS/DpopProofGen.java" "$AUTH" "$RES" bench002 "$USER_PASSWORD" "$warm" "$THREADS" "$DIR/dpop-warmup" \
+    || die "DPoP proof generation failed"
+  java -cp "$JAR" "$TOOLS/DpopProofGen.java" "$AUTH" "$RES" bench003 "$USER_PASSWORD" "$n" "$THREADS" "$DIR/dpop" \
+    || die "DPoP proof generation failed"
+  SKIP_WARMUP=1 DURATION=$WARMUP measure "$alg" dpop_warmup 200 "$CONNS_GET" "$RES/api/me" -s "$LUA/me_dpop.lua" -- "$DIR/dpop-warmup"
+  SKIP_WARMUP=1 DURATION=$secs measure "$alg" me_bearer_pair 200 "$CONNS_GET" "$RES/api/me" \
+    -H "Authorization: Bearer $USER_TOKEN" -s "$LUA/static.lua"
+  SKIP_WARMUP=1 DURATION=$secs measure "$alg" me_dpop 200 "$CONNS_GET" "$RES/api/me" -s "$LUA/me_dpop.lua" -- "$DIR/dpop"
+  rm -f "$DIR"/dpop*.txt
+}
+
 # --- run ---------------------------------------------------------------------------------------
 cd "$ROOT"
 if [[ $BUILD -eq 1 ]]; then
@@ -429,6 +452,7 @@ for ALG in $ALGS; do
     if [[ $ROUND -gt 1 ]]; then export SKIP_WARMUP=1; fi
     measure "$ALG" open_route 200 "$CONNS_GET" "$RES/public/ping" -s "$LUA/static.lua"
     measure "$ALG" me_1_token 200 "$CONNS_GET" "$RES/api/me" -H "Authorization: Bearer $USER_TOKEN" -s "$LUA/static.lua"
+    ME1_RPS=$LAST_RPS
     measure "$ALG" me_10k_tokens 200 "$CONNS_GET" "$RES/api/me" -s "$LUA/me_many.lua" -- "$DIR/tokens.txt"
     if [[ $ALG == "$FIRST_ALG" ]]; then
       measure "$ALG" jwks 200 "$CONNS_GET" "$AUTH/.well-known/jwks.json" -s "$LUA/static.lua"
@@ -437,6 +461,7 @@ for ALG in $ALGS; do
     fi
   done
   unset ROUND SKIP_WARMUP
+  me_dpop "$ALG" "$ME1_RPS"
   measure "$ALG" client_credentials 200 "$CONNS_GET" "$AUTH/oauth2/token" \
     -H "Authorization: Basic $BASIC" -H 'Content-Type: application/x-www-form-urlencoded' \
     -s "$LUA/static.lua" -- POST grant_type=client_credentials

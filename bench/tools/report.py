@@ -10,13 +10,15 @@ import json
 import os
 import statistics
 
-SKIPPED = {"jit_warmup_ping", "jit_warmup_me", "jit_warmup_issue", "refresh_warmup"}
+SKIPPED = {"jit_warmup_ping", "jit_warmup_me", "jit_warmup_issue", "refresh_warmup", "dpop_warmup"}
 ROUND_RATIOS = {"me_1_token", "me_10k_tokens", "jwks", "jwks_304"}
 LABELS = {
     "open_route": "GET /public/ping (open route, start)",
     "open_route_end": "GET /public/ping (open route, end)",
     "me_1_token": "GET /api/me, one token",
     "me_10k_tokens": "GET /api/me, 10,000 distinct tokens",
+    "me_bearer_pair": "GET /api/me, one Bearer token (measured just before me_dpop)",
+    "me_dpop": "GET /api/me, one DPoP-bound token, a fresh ES256 proof per request",
     "client_credentials": "POST /oauth2/token client_credentials",
     "refresh": "POST /auth/refresh (rotation chains)",
     "introspect": "POST /oauth2/introspect",
@@ -205,6 +207,11 @@ def main():
             target(2, f"{alg} client_credentials ≥ 0.15 × open route (native provider)",
                    f"{fmt(cc['rps'])} vs {fmt(baseline[alg])} req/s", round(cc["ratio_to_open"], 3), 0.15,
                    cc["ratio_to_open"] >= 0.15 and cc["non_2xx"] == 0)
+        # RFC 9449: the proof's signature check is what DPoP adds to every request
+        dp, br = get(alg, "me_dpop"), get(alg, "me_bearer_pair")
+        if dp and br and br["rps"]:
+            ratios.append({"name": f"{alg} DPoP /api/me ÷ Bearer /api/me (back to back, ES256 proofs)",
+                           "value": dp["rps"] / br["rps"], "numerator": dp["rps"], "denominator": br["rps"]})
     for alg in algs:
         cc, rf = get(alg, "client_credentials"), get(alg, "refresh")
         if cc and rf and cc["rps"]:

@@ -42,7 +42,13 @@ public final class Addresses {
    */
   public static final String TOKEN_ISSUE = "auth.token.issue";
 
-  /** Request {"token"}; reply the verified claims. Fails 401 invalid_token when the token is not valid. */
+  /**
+   * Request {"token","dpop"?,"htm"?,"htu"?}; reply the verified claims. A token bound to a DPoP key (claim
+   * cnf.jkt) needs "dpop", the proof the client sent with it, and the method and URL of that request
+   * ("htm", "htu"); a proof given for an unbound token is checked too. Fails 401 invalid_token when the
+   * token is not valid or is bound and comes without a proof by its key, 401 invalid_dpop_proof for a bad
+   * proof, 400 invalid_request for a proof without htm/htu.
+   */
   public static final String TOKEN_VERIFY = "auth.token.verify";
 
   /**

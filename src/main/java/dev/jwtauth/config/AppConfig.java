@@ -89,6 +89,10 @@ import java.util.Set;
  * @param requireMfaRoles   roles whose holders must sign in with a second factor (TOTP): without a
  *                          confirmed one they may only enrol, and {@code /admin/*} refuses their tokens
  *                          without {@code otp} in {@code amr} (empty: nobody is required to)
+ * @param dpopProofWindow   how old a DPoP proof ({@code iat}) may be, and how long its {@code jti} is
+ *                          remembered against replays (per process); also the nonce rotation period
+ * @param dpopNonce         demand a server nonce in DPoP proofs (RFC 9449 §8): {@code use_dpop_nonce}
+ *                          with a {@code DPoP-Nonce} header until the client uses it
  */
 public record AppConfig(
     String httpHost,
@@ -147,7 +151,9 @@ public record AppConfig(
     String argon2Provider,
     String clusterDiscovery,
     String clusterDnsName,
-    List<String> requireMfaRoles) {
+    List<String> requireMfaRoles,
+    Duration dpopProofWindow,
+    boolean dpopNonce) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -319,7 +325,9 @@ public record AppConfig(
         r.oneOf("ARGON2_PROVIDER", Set.of("auto", "java", "native")),
         r.oneOf("CLUSTER_DISCOVERY", Set.of("members", "dns")),
         r.dnsName("CLUSTER_DNS_NAME"),
-        r.roleList("REQUIRE_MFA_ROLES"));
+        r.roleList("REQUIRE_MFA_ROLES"),
+        r.seconds("DPOP_PROOF_WINDOW", 5, 600),
+        r.bool("DPOP_NONCE"));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");

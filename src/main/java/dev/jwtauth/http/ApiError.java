@@ -9,6 +9,7 @@ public final class ApiError extends RuntimeException {
   private final String code;
   private long retryAfter;
   private String challenge;
+  private String dpopNonce;
 
   public ApiError(int status, String code, String description) {
     super(description, null, false, false);
@@ -51,6 +52,17 @@ public final class ApiError extends RuntimeException {
     return new ApiError(403, "insufficient_scope", "This resource requires the " + what + ".")
         .challenge("Bearer error=\"insufficient_scope\"" + (scopeParam == null ? "" : ", scope=\"" + scopeParam + "\"")
             + ", error_description=\"" + what + " required\"");
+  }
+
+  /** Adds a {@code DPoP-Nonce} header to the response (RFC 9449 §8). */
+  public ApiError dpopNonce(String nonce) {
+    this.dpopNonce = nonce;
+    return this;
+  }
+
+  /** The {@code DPoP-Nonce} value, or null for none. */
+  public String dpopNonce() {
+    return dpopNonce;
   }
 
   /** Seconds for {@code Retry-After}, or 0 for none. */

@@ -112,6 +112,9 @@ public final class Responses {
       if (api.challenge() != null) {
         ctx.response().putHeader("WWW-Authenticate", api.challenge());
       }
+      if (api.dpopNonce() != null) {
+        ctx.response().putHeader("DPoP-Nonce", api.dpopNonce());
+      }
       if ("invalid_client".equals(api.code())) {
         ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"jwt-auth-server\"");
       }

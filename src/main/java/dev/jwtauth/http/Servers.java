@@ -78,8 +78,8 @@ public final class Servers {
           .addOrigins(config.corsAllowedOrigins())
           .allowCredentials(true)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
-          .allowedHeaders(Set.of("Authorization", "Content-Type"))
-          .exposedHeaders(Set.of("WWW-Authenticate", "Retry-After"))
+          .allowedHeaders(Set.of("Authorization", "Content-Type", "DPoP"))
+          .exposedHeaders(Set.of("WWW-Authenticate", "Retry-After", "DPoP-Nonce"))
           .maxAgeSeconds(600);
       router.route().handler(ctx -> {
         if (PublicOrigins.sameOrigin(ctx, config)) {

@@ -18,7 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.JWTAuthHandler;
+import dev.jwtauth.http.AccessTokenAuth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,16 +57,11 @@ final class AccountRoutes {
     this.guards = guards;
   }
 
-  void mount(Router router, BodyHandler body, JWTAuthHandler bearer) {
+  void mount(Router router, BodyHandler body, AccessTokenAuth bearer) {
     // a prefix route: /account and everything under it
     // an enrolment with the mfa_token of a login that must enrol first has no bearer token (MfaRoutes)
-    router.route("/account*").handler(ctx -> {
-      if (MfaRoutes.enrolsWithChallenge(ctx)) {
-        ctx.next();
-      } else {
-        bearer.handle(ctx);
-      }
-    }).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
+    bearer.protectUnless(router.route("/account*"), MfaRoutes::enrolsWithChallenge)
+        .failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
     router.get("/account").handler(this::profile);
     router.post("/account/password").handler(body).handler(this::changePassword);
     router.delete("/account/sessions/:sid").handler(this::endSession);

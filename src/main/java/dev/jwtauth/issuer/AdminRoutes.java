@@ -18,7 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.JWTAuthHandler;
+import dev.jwtauth.http.AccessTokenAuth;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +52,8 @@ final class AdminRoutes {
   }
 
   /** @param requireMfa refuses a token of a role in {@code REQUIRE_MFA_ROLES} without {@code otp} in {@code amr} */
-  void mount(Router router, BodyHandler body, JWTAuthHandler bearer, RequireMfa requireMfa) {
-    router.route("/admin/*").handler(bearer).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
+  void mount(Router router, BodyHandler body, AccessTokenAuth bearer, RequireMfa requireMfa) {
+    bearer.protect(router.route("/admin/*")).failureHandler(ctx -> BearerChallenge.handle(ctx, IssuerVerticle.REALM));
     router.route("/admin/*").handler(RequireRole.of("admin"));
     router.route("/admin/*").handler(requireMfa);
     new AdminUsersHandler(users, hasher, admin).mount(router, body);

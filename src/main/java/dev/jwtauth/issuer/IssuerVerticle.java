@@ -9,7 +9,9 @@ import dev.jwtauth.db.Database;
 import dev.jwtauth.demo.DemoPage;
 import dev.jwtauth.feed.RevocationFeed;
 import dev.jwtauth.feed.RevocationFeedHandler;
+import dev.jwtauth.http.AccessTokenAuth;
 import dev.jwtauth.http.BearerChallenge;
+import dev.jwtauth.http.DpopUrls;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireMfa;
 import dev.jwtauth.mfa.SecondFactor;
@@ -90,21 +92,24 @@ public final class IssuerVerticle extends VerticleBase {
     TokenService tokens = new TokenService(vertx, accessTokens, refreshTokens, revocations, config.accessTokenTtl(),
         config.clockLeeway(), clock);
     TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());
-    SessionHandlers sessions = new SessionHandlers(tokens, responses);
-    OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier);
+    TokenEndpointProofs proofs = new TokenEndpointProofs(shared.dpopProofs(), config);
+    SessionHandlers sessions = new SessionHandlers(tokens, responses, proofs);
+    OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier, proofs);
 
     router = Router.router(vertx);
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
+    // bearer or DPoP-bound access tokens (a bound one only with its proof)
+    AccessTokenAuth bearer = new AccessTokenAuth(JWTAuthHandler.create(verifier, REALM), verifier, shared.dpopProofs(),
+        ctx -> DpopUrls.forAuth(ctx, config));
     TotpStore totpStore = new TotpStore(pool, clock);
     TotpEnrolment totp = new TotpEnrolment(totpStore, shared.totpKey(), config.issuer(), clock);
     SecondFactor secondFactor = new SecondFactor(vertx, totpStore, shared.totpKey(), users, loginFailures, shared.guards(),
         config.requireMfaRoles(), clock);
     router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, users, hasher, tokens, shared.guards(),
-        responses, secondFactor));
+        responses, secondFactor, proofs));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
-    router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
+    bearer.protect(router.post("/auth/logout").handler(body)).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
@@ -139,7 +144,7 @@ public final class IssuerVerticle extends VerticleBase {
     var signingChanged = bus.<JsonObject>localConsumer(Addresses.SIGNING_KEY_CHANGED,
         msg -> useSigningKey(KeysClient.signingKey(msg.body())));
     return Future.all(keysChanged.completion(), signingChanged.completion())
-        .compose(v -> new TokenBusApi(tokens, verifier, revocations, clients).register(bus))
+        .compose(v -> new TokenBusApi(tokens, verifier, revocations, clients, shared.dpopProofs()).register(bus))
         .compose(v -> loadKeys())
         .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> Servers.listen(vertx, config, router, config.authHttpPort(), "AUTH_HTTP_PORT"))

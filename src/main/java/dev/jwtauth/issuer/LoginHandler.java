@@ -27,7 +27,8 @@ import java.util.Optional;
 
 /**
  * {@code POST /auth/login {"username","password","refresh_cookie"?}}: checks the password
- * (argon2id on a worker) and answers the token response. With {@code "refresh_cookie": true} the
+ * (argon2id on a worker) and answers the token response, bound to the key of the request's DPoP
+ * proof when it has one ({@link TokenEndpointProofs}). With {@code "refresh_cookie": true} the
  * refresh token is set as an HttpOnly cookie, not sent in the body.
  *
  * <p>Nothing tells whether a name exists: an unknown name is verified against a dummy hash (same
@@ -60,10 +61,12 @@ final class LoginHandler implements Handler<RoutingContext> {
   private final LoginGuards guards;
   private final TokenResponses responses;
   private final SecondFactor secondFactor;
+  private final TokenEndpointProofs proofs;
 
   LoginHandler(LoginFailures failures, UserRepository users, PasswordHasher hasher, TokenService tokens,
-               LoginGuards guards, TokenResponses responses, SecondFactor secondFactor) {
+               LoginGuards guards, TokenResponses responses, SecondFactor secondFactor, TokenEndpointProofs proofs) {
     this.secondFactor = secondFactor;
+    this.proofs = proofs;
     this.failures = failures;
     this.users = users;
     this.hasher = hasher;
@@ -82,6 +85,8 @@ final class LoginHandler implements Handler<RoutingContext> {
     String username = JsonBodies.string(body, "username", MAX_USERNAME);
     String password = JsonBodies.string(body, "password", MAX_PASSWORD);
     boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
+    // before any password work: a bad proof is refused at once (and a good one binds the tokens)
+    String jkt = proofs.jkt(ctx);
     String address = guards.clientAddress().of(ctx.request());
     Metrics metrics = Metrics.of(ctx.vertx());
     if (!guards.hashQueue().tryEnter()) {
@@ -106,7 +111,7 @@ final class LoginHandler implements Handler<RoutingContext> {
         .onSuccess(next -> auditPassed(ctx, address, next))
         .compose(next -> {
           if (next.kind() == SecondFactor.Next.Kind.DONE) {
-            return tokens.issueForUser(next.user(), SecondFactor.AMR_PWD).map(res -> {
+            return tokens.issueForUser(next.user(), SecondFactor.AMR_PWD, jkt).map(res -> {
               responses.send(ctx, res, asCookie);
               return null;
             });
@@ -129,6 +134,8 @@ final class LoginHandler implements Handler<RoutingContext> {
     String code = hasCode ? JsonBodies.string(body, "code", 16) : null;
     String recovery = hasRecovery ? JsonBodies.string(body, "recovery_code", 64) : null;
     boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
+    // the second call's proof (if any) binds the tokens, as the first call's would have
+    String jkt = proofs.jkt(ctx);
     String address = guards.clientAddress().of(ctx.request());
     Metrics metrics = Metrics.of(ctx.vertx());
     secondFactor.verify(mfaToken, code, recovery, address)
@@ -142,7 +149,7 @@ final class LoginHandler implements Handler<RoutingContext> {
                 .put("details", new JsonObject().put("amr", new JsonArray(ar.result().amr()))));
           }
         })
-        .compose(verified -> tokens.issueForUser(verified.user(), verified.amr()))
+        .compose(verified -> tokens.issueForUser(verified.user(), verified.amr(), jkt))
         .onSuccess(res -> responses.send(ctx, res, asCookie))
         .onFailure(ctx::fail);
   }

@@ -136,7 +136,7 @@ final class MfaRoutes {
           }
           return store.endChallenge(token)
               .compose(v -> tokens.issueForUser(new User(user.id(), user.username(), null, user.roles(), false),
-                  SecondFactor.AMR_PWD_OTP))
+                  SecondFactor.AMR_PWD_OTP, null))
               .map(answer::mergeIn);
         }))
         .onSuccess(answer -> Responses.tokenJson(ctx, answer))

@@ -4,6 +4,7 @@ import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.Responses;
+import dev.jwtauth.tokens.DpopProofs;
 import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.TokenVerifier;
@@ -29,8 +30,11 @@ final class OAuth2Handlers {
   private final ClientRepository clients;
   private final RefreshTokens refreshTokens;
   private final TokenVerifier verifier;
+  private final TokenEndpointProofs proofs;
 
-  OAuth2Handlers(TokenService tokens, ClientRepository clients, RefreshTokens refreshTokens, TokenVerifier verifier) {
+  OAuth2Handlers(TokenService tokens, ClientRepository clients, RefreshTokens refreshTokens, TokenVerifier verifier,
+                 TokenEndpointProofs proofs) {
+    this.proofs = proofs;
     this.tokens = tokens;
     this.clients = clients;
     this.refreshTokens = refreshTokens;
@@ -41,14 +45,19 @@ final class OAuth2Handlers {
   void token(RoutingContext ctx) {
     MultiMap form = form(ctx);
     String grant = single(form, "grant_type", true);
+    if (!grant.equals("refresh_token") && !grant.equals("client_credentials")) {
+      throw new ApiError(400, "unsupported_grant_type", "grant_type must be refresh_token or client_credentials.");
+    }
+    // RFC 9449 §5: every grant takes a proof, and binds what it issues to the proof's key
+    String jkt = proofs.jkt(ctx);
     switch (grant) {
       case "refresh_token" -> {
         String token = single(form, "refresh_token", true);
         authenticateClient(ctx, form, false)
-            .compose(client -> tokens.refresh(token))
+            .compose(client -> tokens.refresh(token, jkt))
             .onSuccess(res -> Responses.tokenJson(ctx, res))
             // RFC 6749 §5.2: an invalid grant is a 400 here (the /auth API answers 401)
-            .onFailure(err -> ctx.fail(err == TokenService.INVALID_REFRESH
+            .onFailure(err -> ctx.fail(err == TokenService.INVALID_REFRESH || err == TokenService.REFRESH_KEY_MISMATCH
                 ? new ApiError(400, "invalid_grant", err.getMessage()) : err));
       }
       case "client_credentials" -> {
@@ -59,7 +68,7 @@ final class OAuth2Handlers {
             ctx.fail(new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for."));
             return;
           }
-          Responses.tokenJson(ctx, tokens.issueForClient(client, asked));
+          Responses.tokenJson(ctx, tokens.issueForClient(client, asked, jkt));
         }).onFailure(ctx::fail);
       }
       default -> throw new ApiError(400, "unsupported_grant_type",
@@ -86,7 +95,9 @@ final class OAuth2Handlers {
     authenticateClient(ctx, form, true)
         .compose(client -> looksLikeJwt(token)
             ? verifier.verify(token)
-                .map(claims -> claims.copy().put("active", true).put("token_type", "Bearer"))
+                // RFC 9449 §6.2: a bound token shows its cnf (among the claims) and token_type DPoP
+                .map(claims -> claims.copy().put("active", true)
+                    .put("token_type", DpopProofs.boundKey(claims) == null ? "Bearer" : "DPoP"))
                 .otherwise(err -> new JsonObject().put("active", false))
             : refreshTokens.active(token).map(state -> state.map(RefreshTokens.Active::toIntrospection)
                 .orElseGet(() -> new JsonObject().put("active", false))))

@@ -11,8 +11,10 @@ final class SessionHandlers {
   static final int MAX_TOKEN = 4_096;
   private final TokenService tokens;
   private final TokenResponses responses;
+  private final TokenEndpointProofs proofs;
 
-  SessionHandlers(TokenService tokens, TokenResponses responses) {
+  SessionHandlers(TokenService tokens, TokenResponses responses, TokenEndpointProofs proofs) {
+    this.proofs = proofs;
     this.tokens = tokens;
     this.responses = responses;
   }
@@ -20,7 +22,8 @@ final class SessionHandlers {
   /**
    * {@code {"refresh_token"}}, or the refresh cookie when the body has none → a new pair, whose
    * refresh token goes where the old one came from (cookie or body); 401 invalid_grant for an
-   * invalid, expired, used or revoked token.
+   * invalid, expired, used or revoked token, and for a session bound to a DPoP key without a
+   * proof by that key.
    */
   void refresh(RoutingContext ctx) {
     String bodyToken = optionalToken(ctx);
@@ -29,7 +32,8 @@ final class SessionHandlers {
       throw ApiError.invalidRequest("The field 'refresh_token' is required and must be a non-empty string.");
     }
     boolean fromCookie = bodyToken == null;
-    tokens.refresh(token).onSuccess(res -> responses.send(ctx, res, fromCookie)).onFailure(ctx::fail);
+    String jkt = proofs.jkt(ctx);
+    tokens.refresh(token, jkt).onSuccess(res -> responses.send(ctx, res, fromCookie)).onFailure(ctx::fail);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.clients.ClientRules;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.tokens.AccessTokens;
+import dev.jwtauth.tokens.DpopProofs;
 import dev.jwtauth.tokens.Names;
 import dev.jwtauth.tokens.Revocations;
 import dev.jwtauth.tokens.SessionIds;
@@ -36,8 +37,11 @@ final class TokenBusApi {
   private final TokenVerifier verifier;
   private final Revocations revocations;
   private final ClientRepository clients;
+  private final DpopProofs proofs;
 
-  TokenBusApi(TokenService tokens, TokenVerifier verifier, Revocations revocations, ClientRepository clients) {
+  TokenBusApi(TokenService tokens, TokenVerifier verifier, Revocations revocations, ClientRepository clients,
+              DpopProofs proofs) {
+    this.proofs = proofs;
     this.tokens = tokens;
     this.verifier = verifier;
     this.revocations = revocations;
@@ -110,13 +114,33 @@ final class TokenBusApi {
     return (String) v;
   }
 
+  /**
+   * The claims of a valid token. A token bound to a DPoP key ({@code cnf.jkt}) needs the request's
+   * proof ({@code dpop}) with the method and URL it was sent to ({@code htm}, {@code htu}): checked
+   * as a resource checks it, replay cache included (no server nonce: the caller's clients never saw one).
+   */
   private Future<JsonObject> verify(JsonObject body) {
     String token = body == null ? null : stringOrNull(body, "token");
     if (token == null) {
       return Future.failedFuture(BAD_BODY);
     }
+    String dpop = stringOrNull(body, "dpop");
+    String htm = stringOrNull(body, "htm");
+    String htu = stringOrNull(body, "htu");
+    if (dpop != null && (htm == null || htu == null)) {
+      return Future.failedFuture(ApiError.invalidRequest("A 'dpop' proof needs the request's 'htm' and 'htu'."));
+    }
     return verifier.verify(token)
-        .recover(err -> Future.failedFuture(new ApiError(401, "invalid_token", "The token is not valid.")));
+        .recover(err -> Future.failedFuture(new ApiError(401, "invalid_token", "The token is not valid.")))
+        .compose(claims -> {
+          try {
+            proofs.checkBindingWithoutNonce(claims, dpop == null ? List.of() : List.of(dpop), htm,
+                htu == null ? List.of() : List.of(htu), token);
+            return Future.succeededFuture(claims);
+          } catch (DpopProofs.Rejected e) {
+            return Future.failedFuture(new ApiError(401, e.code(), e.description()));
+          }
+        });
   }
 
   private Future<JsonObject> revoke(JsonObject body) {

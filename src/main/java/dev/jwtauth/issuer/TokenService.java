@@ -32,6 +32,9 @@ final class TokenService {
   private static final Logger log = LoggerFactory.getLogger(TokenService.class);
   static final ApiError INVALID_REFRESH =
       new ApiError(401, "invalid_grant", "The refresh token is invalid, expired, used or revoked.");
+  /** A refresh token bound to a DPoP key, presented without a proof by that key (RFC 9449 §5). */
+  static final ApiError REFRESH_KEY_MISMATCH = new ApiError(401, "invalid_grant",
+      "The refresh token is bound to a DPoP key: present a DPoP proof made with that key.");
 
   private final AccessTokens access;
   private final RefreshTokens refresh;
@@ -75,19 +78,21 @@ final class TokenService {
 
   /** Starts a new session (refresh family) for {@code user}, signed in with a password alone; answers the token response. */
   Future<JsonObject> issueForUser(User user) {
-    return issueForUser(user, SecondFactor.AMR_PWD);
+    return issueForUser(user, SecondFactor.AMR_PWD, null);
   }
 
   /**
    * Starts a new session for {@code user} signed in by {@code amr} (RFC 8176 values, carried by
-   * every access token of the session, refreshes included); answers the token response.
+   * every access token of the session, refreshes included), bound to the DPoP key {@code jkt} when
+   * not null (the access token carries {@code cnf.jkt} and the session's refresh tokens need proofs
+   * by that key); answers the token response.
    */
-  Future<JsonObject> issueForUser(User user, List<String> amr) {
+  Future<JsonObject> issueForUser(User user, List<String> amr, String jkt) {
     UUID family = UUID.randomUUID();
-    return refresh.create(family, user.id(), null, amr)
+    return refresh.create(family, user.id(), null, amr, jkt)
         .map(refreshToken -> {
           metrics.issued("password");
-          return pair(user.id(), user.username(), user.roles(), family, null, refreshToken, amr);
+          return pair(user.id(), user.username(), user.roles(), family, null, refreshToken, amr, jkt);
         });
   }
 
@@ -96,12 +101,27 @@ final class TokenService {
    * session (refresh family and access tokens by {@code sid}) before failing.
    */
   Future<JsonObject> refresh(String token) {
-    return refresh.rotate(token).compose(r -> switch (r.status()) {
+    return refresh(token, null);
+  }
+
+  /**
+   * Same, for a request with a DPoP proof of thumbprint {@code jkt} (null: none). A session bound to
+   * a key needs a proof by it (else 401 invalid_grant, and the token stays as it was); the new
+   * access token is bound to the proof's key when there is one.
+   */
+  Future<JsonObject> refresh(String token, String jkt) {
+    return refresh.rotate(token, jkt).compose(r -> switch (r.status()) {
       case ROTATED -> {
         metrics.refresh("rotated");
         metrics.issued("refresh_token");
         yield Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token(),
-            r.amr()));
+            r.amr(), jkt));
+      }
+      case KEY_MISMATCH -> {
+        metrics.refresh("invalid");
+        log.info("refresh refused: session bound to another DPoP key user_id={} sid={}", r.userId(),
+            SessionIds.of(r.familyId()));
+        yield Future.failedFuture(REFRESH_KEY_MISMATCH);
       }
       case REUSED -> {
         metrics.refresh("reused");
@@ -118,9 +138,9 @@ final class TokenService {
   }
 
   private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken,
-                          List<String> amr) {
+                          List<String> amr, String jkt) {
     AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, List.of(),
-        amr, accessTtl);
+        amr, accessTtl, jkt);
     return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), List.of()).toJson();
   }
 
@@ -163,9 +183,14 @@ final class TokenService {
 
   /** An access token for a registered client (RFC 6749 §4.4): no refresh token. */
   JsonObject issueForClient(Client client, List<String> scopes) {
+    return issueForClient(client, scopes, null);
+  }
+
+  /** Same, bound to the DPoP key {@code jkt} when not null. */
+  JsonObject issueForClient(Client client, List<String> scopes, String jkt) {
     // a client registered before admin was refused to clients keeps its row, never the role
     List<String> roles = client.roles().stream().filter(r -> !r.equals(Names.ADMIN)).toList();
-    AccessTokens.Issued at = access.issue(client.clientId(), null, roles, null, client.clientId(), scopes, accessTtl);
+    AccessTokens.Issued at = access.issue(client.clientId(), null, roles, null, client.clientId(), scopes, accessTtl, jkt);
     metrics.issued("client_credentials");
     return TokenResponse.of(at, scopes).toJson();
   }

@@ -1,5 +1,6 @@
 package dev.jwtauth.keys;
 
+import dev.jwtauth.tokens.DpopProofs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -25,6 +26,8 @@ public final class Discovery {
         .put("response_types_supported", new JsonArray())
         .put("access_token_signing_alg_values_supported", new JsonArray(algorithms))
         .put("id_token_signing_alg_values_supported", new JsonArray(algorithms))
-        .put("subject_types_supported", new JsonArray().add("public"));
+        .put("subject_types_supported", new JsonArray().add("public"))
+        // RFC 9449 §5.1: the proof algorithms accepted at the token endpoint and the resources
+        .put("dpop_signing_alg_values_supported", new JsonArray(DpopProofs.ALGORITHMS));
   }
 }

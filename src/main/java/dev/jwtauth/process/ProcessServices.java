@@ -8,6 +8,8 @@ import dev.jwtauth.feed.RevocationFeed;
 import dev.jwtauth.mfa.TotpKey;
 import dev.jwtauth.verifier.RevocationFeedClient;
 import dev.jwtauth.ops.Audit;
+import dev.jwtauth.tokens.DpopNonces;
+import dev.jwtauth.tokens.DpopProofs;
 import dev.jwtauth.tokens.RefreshTokens;
 import dev.jwtauth.tokens.RevocationSet;
 import dev.jwtauth.tokens.Revocations;
@@ -34,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a process has once, however many verticle instances it runs: the revocation set with its
  * bus subscription, pruning and periodic resync; the verified-token cache shared by every verifier;
+ * the DPoP proof checker with its replay cache;
  * the password hasher and its worker pool; the in-memory login limits ({@link LoginGuards}); the
  * audit store and the database pruning. Verticle instances keep only their routes and handlers. Built by the launcher
  * before any verticle is deployed, on the launcher's thread (the hasher's dummy hash is computed
@@ -58,6 +61,7 @@ public final class ProcessServices {
   private final LoginGuards guards;
   private final TotpKey totpKey;
   private final RevocationFeed feed;
+  private final DpopProofs dpopProofs;
   private RevocationFeedClient feedClient;
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -69,6 +73,8 @@ public final class ProcessServices {
     this.clock = clock;
     this.revoked = RevocationSet.shared(vertx, clock);
     this.verified = TokenVerifier.newCache(config.verifyCacheSize(), clock);
+    this.dpopProofs = new DpopProofs(clock, config.dpopProofWindow(), config.clockLeeway(),
+        config.dpopNonce() ? new DpopNonces(config.dpopProofWindow(), clock) : null);
     if (config.runsAuth()) {
       this.hashWorkers = vertx.createSharedWorkerExecutor("argon2", config.effectiveHashWorkers(), 60, TimeUnit.SECONDS);
       this.hasher = new PasswordHasher(hashWorkers, config.argon2MemoryKib(), config.argon2Iterations(),
@@ -196,6 +202,14 @@ public final class ProcessServices {
   /** The registered clients kept in memory, invalidated by the database on every change (auth role only). */
   public ClientCache clientCache() {
     return clientCache;
+  }
+
+  /**
+   * The DPoP proof checker of the process, shared by every event loop of both roles: one replay
+   * cache of proof {@code jti}s (a proof is accepted once per process) and one nonce secret.
+   */
+  public DpopProofs dpopProofs() {
+    return dpopProofs;
   }
 
   /** The argon2id hasher on the process's worker pool (auth role only). */

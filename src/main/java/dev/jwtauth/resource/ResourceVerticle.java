@@ -3,7 +3,9 @@ package dev.jwtauth.resource;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.bus.KeySetSeal;
 import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.http.AccessTokenAuth;
 import dev.jwtauth.http.BearerChallenge;
+import dev.jwtauth.http.DpopUrls;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.RequireMfa;
 import dev.jwtauth.http.RequireRole;
@@ -94,7 +96,9 @@ public final class ResourceVerticle extends VerticleBase {
     Servers.front(router, config);
     // Fail closed until the revocation feed's first snapshot: a token revoked earlier would pass.
     router.route("/api/*").handler(this::requireRevocations);
-    router.route("/api/*").handler(JWTAuthHandler.create(verifier, REALM))
+    // Bearer through JWTAuthHandler as before; DPoP (RFC 9449 §7) with its proof; a bound token never as Bearer
+    new AccessTokenAuth(JWTAuthHandler.create(verifier, REALM), verifier, shared.dpopProofs(), DpopUrls::asRequested)
+        .protect(router.route("/api/*"))
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.get("/api/me").handler(this::me);
     router.get("/api/admin/stats").handler(RequireRole.of("admin")).handler(RequireMfa.of(config.requireMfaRoles()))

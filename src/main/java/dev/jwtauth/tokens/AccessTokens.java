@@ -75,7 +75,7 @@ public final class AccessTokens {
    */
   public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
                       List<String> scopes, Duration lifetime) {
-    return issue(subject, username, roles, sid, clientId, scopes, List.of(), lifetime);
+    return issue(subject, username, roles, sid, clientId, scopes, List.of(), lifetime, null);
   }
 
   /**
@@ -84,6 +84,21 @@ public final class AccessTokens {
    */
   public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
                       List<String> scopes, List<String> amr, Duration lifetime) {
+    return issue(subject, username, roles, sid, clientId, scopes, amr, lifetime, null);
+  }
+
+  /**
+   * Same, bound to a DPoP key when {@code jkt} is not null: the token carries
+   * {@code cnf: {"jkt": jkt}} (RFC 9449 §6.1) and is accepted only with a proof by that key.
+   */
+  public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
+                      List<String> scopes, Duration lifetime, String jkt) {
+    return issue(subject, username, roles, sid, clientId, scopes, List.of(), lifetime, jkt);
+  }
+
+  /** Same, with both {@code amr} (empty: none) and a DPoP binding ({@code jkt}, null: a bearer token). */
+  public Issued issue(String subject, String username, List<String> roles, String sid, String clientId,
+                      List<String> scopes, List<String> amr, Duration lifetime, String jkt) {
     if (signer == null) {
       throw new IllegalStateException("no signing key yet");
     }
@@ -113,11 +128,14 @@ public final class AccessTokens {
     if (!amr.isEmpty()) {
       claims.put("amr", new JsonArray(amr));
     }
+    if (jkt != null) {
+      claims.put("cnf", new JsonObject().put("jkt", jkt));
+    }
     String signingInput = encodedHeader + "." + B64URL.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
     try {
       signer.update(signingInput.getBytes(StandardCharsets.US_ASCII));
       String token = signingInput + "." + B64URL.encodeToString(signer.sign());
-      return new Issued(token, jti, exp, lifetime.toSeconds());
+      return new Issued(token, jti, exp, lifetime.toSeconds(), jkt);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing failed", e);
     }
@@ -137,7 +155,17 @@ public final class AccessTokens {
    * @param jti       its id
    * @param exp       expiry, epoch seconds
    * @param expiresIn lifetime in seconds
+   * @param jkt       the DPoP key it is bound to ({@code cnf.jkt}), or null for a bearer token
    */
-  public record Issued(String token, String jti, long exp, long expiresIn) {
+  public record Issued(String token, String jti, long exp, long expiresIn, String jkt) {
+    /** A bearer token. */
+    public Issued(String token, String jti, long exp, long expiresIn) {
+      this(token, jti, exp, expiresIn, null);
+    }
+
+    /** {@code DPoP} for a bound token, else {@code Bearer} (RFC 9449 §5). */
+    public String tokenType() {
+      return jkt == null ? "Bearer" : "DPoP";
+    }
   }
 }

@@ -62,36 +62,42 @@ public final class RefreshTokens {
    * @param clientId client the family was issued to, or null
    * @param token    the new refresh token when {@code status} is ROTATED
    * @param amr      how the session's login was authenticated (the access tokens' {@code amr}), empty when not recorded
+   * @param jkt      the DPoP key the family is bound to, or null
    */
   public record Rotation(Status status, UUID userId, UUID familyId, String username, List<String> roles,
-                         String clientId, String token, List<String> amr) {
-    public enum Status { ROTATED, REUSED, INVALID }
+                         String clientId, String token, List<String> amr, String jkt) {
+    /** KEY_MISMATCH: the family is bound to a DPoP key and the request had no proof by it (nothing changed). */
+    public enum Status { ROTATED, REUSED, INVALID, KEY_MISMATCH }
 
     static Rotation invalid() {
-      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, List.of());
+      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, List.of(), null);
     }
   }
 
   private static final String INSERT =
-      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr)"
+      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr, dpop_jkt)"
           + " VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
   /** Creates a refresh token in {@code familyId} for {@code userId}; returns the token (shown once). */
   public Future<String> create(UUID familyId, UUID userId, String clientId) {
-    return create(familyId, userId, clientId, List.of());
+    return create(familyId, userId, clientId, List.of(), null);
   }
 
-  /** Same, recording how the login was authenticated ({@code amr}), which every rotation of the family keeps. */
-  public Future<String> create(UUID familyId, UUID userId, String clientId, List<String> amr) {
-    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId, amr));
+  /**
+   * Same, recording how the login was authenticated ({@code amr}), which every rotation of the
+   * family keeps, and bound to the DPoP key {@code jkt} (null: a bearer refresh token); the family's
+   * every successor keeps the binding.
+   */
+  public Future<String> create(UUID familyId, UUID userId, String clientId, List<String> amr, String jkt) {
+    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId, amr, jkt));
   }
 
   private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId,
-                                List<String> amr) {
+                                List<String> amr, String jkt) {
     String token = AccessTokens.randomId(32);
     return conn.preparedQuery(INSERT)
         .execute(Tuple.from(new Object[] {id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl)),
-            amrArray(amr)}))
+            amrArray(amr), jkt}))
         .map(rows -> token);
   }
 
@@ -108,7 +114,7 @@ public final class RefreshTokens {
       "SELECT pg_advisory_xact_lock(hashtextextended(family_id::text, 7)) FROM refresh_tokens WHERE token_hash = $1";
   private static final String LOCK_FAMILY = "SELECT pg_advisory_xact_lock(hashtextextended(CAST($1 AS uuid)::text, 7))";
   private static final String LOCK =
-      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, rt.amr,"
+      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, rt.amr, rt.dpop_jkt,"
           + " u.username, u.roles, u.disabled"
           + " FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id WHERE rt.token_hash = $1 FOR UPDATE OF rt";
   private static final String CONSUME = "UPDATE refresh_tokens SET used_at = $2, replaced_by = $3 WHERE id = $1";
@@ -121,33 +127,44 @@ public final class RefreshTokens {
    * consumed less than the grace period ago, in which case it gets a successor too.
    */
   public Future<Rotation> rotate(String token) {
+    return rotate(token, null);
+  }
+
+  /**
+   * Same, for a request whose DPoP proof has the thumbprint {@code proofJkt} (null: no proof). A
+   * token of a family bound to another key, or to a key while there is no proof, is left as it is
+   * (status KEY_MISMATCH): neither consumed nor taken as a reuse.
+   */
+  public Future<Rotation> rotate(String token, String proofJkt) {
     Buffer hash = hash(token);
     return successorKey().compose(mac -> {
       String successor = successor(mac, token);
       UUID next = UUID.randomUUID();
       OffsetDateTime now = at(clock.instant());
       return pool.preparedQuery(ROTATE)
-          .execute(Tuple.of(hash, now, next, hash(successor), at(clock.instant().plus(ttl))))
+          .execute(Tuple.from(new Object[] {hash, now, next, hash(successor), at(clock.instant().plus(ttl)), proofJkt}))
           .compose(rows -> {
             if (rows.size() > 0) {
               Row row = rows.iterator().next();
               return Future.succeededFuture(new Rotation(Rotation.Status.ROTATED, row.getUUID("user_id"),
                   row.getUUID("family_id"), row.getString("username"), Arrays.asList(row.getArrayOfStrings("roles")),
-                  row.getString("client_id"), successor, amrList(row)));
+                  row.getString("client_id"), successor, amrList(row), row.getString("dpop_jkt")));
             }
-            // not an unused, live token: unknown, expired, revoked, or used (a retry within the grace
-            // period, or a reuse) — decided under the family's lock
+            // not an unused, live token presented with its key: unknown, expired, revoked, bound to
+            // another DPoP key, or used (a retry within the grace period, or a reuse) — decided under
+            // the family's lock
             return pool.withTransaction(conn -> conn.preparedQuery(FAMILY_LOCK).execute(Tuple.of(hash))
                 .compose(locked -> locked.size() == 0 ? Future.succeededFuture(Rotation.invalid())
                     : conn.preparedQuery(LOCK).execute(Tuple.of(hash))
-                        .compose(found -> rotateLocked(conn, found.iterator().next(), successor))));
+                        .compose(found -> rotateLocked(conn, found.iterator().next(), successor, proofJkt))));
           });
     });
   }
 
   /**
    * The common case in one statement (one round trip, autocommit): under the family's lock, consume
-   * an unused live token of an enabled user and insert its successor. The lock is what
+   * an unused live token of an enabled user (presented with a proof by its DPoP key when the
+   * family is bound to one) and insert its successor, which keeps the family's amr and binding. The lock is what
    * {@link #revokeFamily} takes too: a revocation either sees the successor or makes this consume
    * nothing (the row's recheck after the lock sees {@code revoked_at}). No row back means "not the
    * common case"; {@link #rotate} then decides in a transaction.
@@ -157,13 +174,14 @@ public final class RefreshTokens {
           + " FROM refresh_tokens WHERE token_hash = $1),"
           + " consumed AS (UPDATE refresh_tokens rt SET used_at = $2, replaced_by = $3 FROM users u"
           + " WHERE rt.token_hash = $1 AND u.id = rt.user_id AND rt.used_at IS NULL AND rt.revoked_at IS NULL"
-          + " AND rt.expires_at > $2 AND NOT u.disabled AND (SELECT count(*) FROM family_lock) > 0"
-          + " RETURNING rt.family_id, rt.user_id, rt.client_id, rt.amr, u.username, u.roles),"
-          + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr)"
-          + " SELECT $3, family_id, user_id, $4, client_id, $5, amr FROM consumed)"
-          + " SELECT family_id, user_id, client_id, amr, username, roles FROM consumed";
+          + " AND rt.expires_at > $2 AND NOT u.disabled AND (rt.dpop_jkt IS NULL OR rt.dpop_jkt = $6::text)"
+          + " AND (SELECT count(*) FROM family_lock) > 0"
+          + " RETURNING rt.family_id, rt.user_id, rt.client_id, rt.amr, rt.dpop_jkt, u.username, u.roles),"
+          + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr,"
+          + " dpop_jkt) SELECT $3, family_id, user_id, $4, client_id, $5, amr, dpop_jkt FROM consumed)"
+          + " SELECT family_id, user_id, client_id, amr, dpop_jkt, username, roles FROM consumed";
 
-  private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor) {
+  private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor, String proofJkt) {
     OffsetDateTime now = at(clock.instant());
     UUID id = row.getUUID("id");
     UUID family = row.getUUID("family_id");
@@ -173,15 +191,22 @@ public final class RefreshTokens {
     String username = row.getString("username");
     List<String> amr = amrList(row);
     OffsetDateTime usedAt = row.getOffsetDateTime("used_at");
+    String jkt = row.getString("dpop_jkt");
     if (row.getOffsetDateTime("revoked_at") != null || row.getBoolean("disabled")
         || !row.getOffsetDateTime("expires_at").isAfter(now)) {
       return Future.succeededFuture(Rotation.invalid());
     }
+    if (jkt != null && !jkt.equals(proofJkt)) {
+      // RFC 9449 §5: a bound refresh token is usable only with a proof by its key; a thief without
+      // the key can neither use it nor, by presenting it, revoke the owner's session
+      return Future.succeededFuture(new Rotation(Rotation.Status.KEY_MISMATCH, user, family, username, roles,
+          clientId, null, amr, jkt));
+    }
     if (usedAt != null && !usedAt.plus(grace).isAfter(now)) {
       return conn.preparedQuery(REVOKE_FAMILY).execute(Tuple.of(family, now))
-          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null, amr));
+          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null, amr, jkt));
     }
-    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor, amr);
+    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor, amr, jkt);
     if (usedAt != null) {
       // a retry within the grace period: the successor made by the first presentation, again
       return Future.succeededFuture(rotated);
@@ -189,7 +214,7 @@ public final class RefreshTokens {
     UUID next = UUID.randomUUID();
     return conn.preparedQuery(CONSUME).execute(Tuple.of(id, now, next))
         .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.from(new Object[] {next, family, user, hash(successor),
-            clientId, at(clock.instant().plus(ttl)), amrArray(amr)})))
+            clientId, at(clock.instant().plus(ttl)), amrArray(amr), jkt})))
         .map(v -> rotated);
   }
 

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The token response of RFC 6749 §5.1, the same over {@code /auth}, {@code /oauth2/token} and the
- * event bus: {@code access_token}, {@code token_type} {@code Bearer}, {@code expires_in}, and where
+ * event bus: {@code access_token}, {@code token_type} ({@code Bearer}, or {@code DPoP} for a token bound to a DPoP key), {@code expires_in}, and where
  * they apply {@code refresh_token}, {@code refresh_expires_in} and {@code scope}.
  *
  * @param access            the signed access token
@@ -24,7 +24,7 @@ public record TokenResponse(AccessTokens.Issued access, String refreshToken, lon
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
         .put("access_token", access.token())
-        .put("token_type", "Bearer")
+        .put("token_type", access.tokenType())
         .put("expires_in", access.expiresIn());
     if (refreshToken != null) {
       json.put("refresh_token", refreshToken).put("refresh_expires_in", refreshExpiresIn);

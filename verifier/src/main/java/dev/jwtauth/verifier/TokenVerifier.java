@@ -262,7 +262,8 @@ public class TokenVerifier implements JWTAuth {
         || !isNumberOrAbsent(payload, "iat")
         || !isNumberOrAbsent(payload, "nbf")
         || !audienceShape(payload.getValue("aud"))
-        || !(payload.getValue("roles") == null || payload.getValue("roles") instanceof JsonArray)) {
+        || !(payload.getValue("roles") == null || payload.getValue("roles") instanceof JsonArray)
+        || !(payload.getValue("cnf") == null || payload.getValue("cnf") instanceof JsonObject)) {
       throw new InvalidToken("claims of the wrong type");
     }
     return payload;
@@ -283,7 +284,12 @@ public class TokenVerifier implements JWTAuth {
     return false;
   }
 
-  private static JsonObject json(String segment) {
+  /**
+   * A base64url segment of a compact JWS decoded as one JSON object, strictly (no duplicate member,
+   * nothing after the object), as the verifier reads headers and payloads; the DPoP proof checker
+   * reads proofs the same way. Throws on anything else.
+   */
+  public static JsonObject json(String segment) {
     try {
       byte[] bytes = B64URL.decode(segment);
       // A JSON object with a key twice is ambiguous (RFC 7515 §5.2 lets us reject it): parsers
