@@ -76,7 +76,7 @@ public final class RefreshTokens {
 
   private static final String INSERT =
       "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr, dpop_jkt)"
-          + " VALUES ($1, $2, $3, $4, $5, $6, $7)";
+          + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
   /** Creates a refresh token in {@code familyId} for {@code userId}; returns the token (shown once). */
   public Future<String> create(UUID familyId, UUID userId, String clientId) {
