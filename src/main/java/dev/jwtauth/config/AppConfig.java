@@ -79,6 +79,10 @@ import java.util.Set;
  *                          listeners stop accepting, before connections are closed
  * @param cryptoProvider    where signatures are computed: {@code auto} (AWS-LC through the Amazon Corretto
  *                          Crypto Provider when it loads, else the JDK), {@code jca} or {@code native}
+ * @param authCodeTtl       lifetime of an authorization code (code flow), at most 10 minutes
+ * @param signinSessionTtl  lifetime of the browser's sign-in session on the auth origin (code flow):
+ *                          within it a further authorization needs no password (unless {@code prompt=login}
+ *                          or {@code max_age} says otherwise)
  */
 public record AppConfig(
     String httpHost,
@@ -133,7 +137,9 @@ public record AppConfig(
     String revocationFeedClientSecret,
     int revocationFeedMaxStreams,
     Duration shutdownGrace,
-    String cryptoProvider) {
+    String cryptoProvider,
+    Duration authCodeTtl,
+    Duration signinSessionTtl) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -286,7 +292,9 @@ public record AppConfig(
         r.optional("REVOCATION_FEED_CLIENT_SECRET"),
         r.integer("REVOCATION_FEED_MAX_STREAMS", 1, 100_000),
         r.seconds("SHUTDOWN_GRACE", 0, 3_600),
-        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")));
+        r.oneOf("CRYPTO_PROVIDER", Set.of("auto", "jca", "native")),
+        r.seconds("AUTH_CODE_TTL", 1, 600),
+        r.seconds("SIGNIN_SESSION_TTL", 60, 86_400));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");

@@ -12,6 +12,7 @@ import dev.jwtauth.http.BearerChallenge;
 import dev.jwtauth.http.OpenApi;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.keys.KeyPublication;
+import dev.jwtauth.oidc.AuthorizationStore;
 import dev.jwtauth.keys.KeysClient;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.AccessTokens;
@@ -86,19 +87,33 @@ public final class IssuerVerticle extends VerticleBase {
         config.clockLeeway(), clock);
     TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());
     SessionHandlers sessions = new SessionHandlers(tokens, responses);
-    OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier);
+    AuthorizationStore codeFlow = new AuthorizationStore(pool, clock);
+    OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier, codeFlow);
 
     router = Router.router(vertx);
     Servers.front(router, config);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     JWTAuthHandler bearer = JWTAuthHandler.create(verifier, REALM);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, users, hasher, tokens, shared.guards(), responses));
+    PasswordCheck passwords = new PasswordCheck(loginFailures, users, hasher, shared.guards());
+    router.post("/auth/login").handler(body).handler(new LoginHandler(passwords, tokens, responses));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     router.post("/auth/logout").handler(body).handler(bearer).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
+    AuthorizeHandler authorize = new AuthorizeHandler(clients, codeFlow, passwords, config.issuer(),
+        config.authCodeTtl(), config.signinSessionTtl(), clock);
+    router.get("/oauth2/authorize").handler(authorize::handle);
+    router.post("/oauth2/authorize").handler(body).handler(authorize::handle);
+    router.post("/oauth2/login").handler(body).handler(authorize::login);
+    OidcHandlers oidc = new OidcHandlers(users, clients, codeFlow, tokens);
+    router.get("/oauth2/userinfo").handler(bearer).handler(oidc::userinfo)
+        .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
+    router.post("/oauth2/userinfo").handler(body).handler(bearer).handler(oidc::userinfo)
+        .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
+    router.get("/oauth2/logout").handler(oidc::endSession);
+    router.post("/oauth2/logout").handler(body).handler(oidc::endSession);
     UserAdmin userAdmin = new UserAdmin(users, hasher, tokens.userSessions(), event -> {
       Audit.record(vertx, event);
       return Future.succeededFuture();

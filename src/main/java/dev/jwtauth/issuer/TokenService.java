@@ -2,6 +2,7 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.oidc.AuthorizationStore;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Vertx;
@@ -87,11 +88,33 @@ final class TokenService {
    * session (refresh family and access tokens by {@code sid}) before failing.
    */
   Future<JsonObject> refresh(String token) {
+    // a session issued to a client through the code flow is refreshed at /oauth2/token, with that client
+    return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
+        ? Future.failedFuture(INVALID_REFRESH) : rotate(token));
+  }
+
+  /**
+   * Rotates a refresh token presented at {@code /oauth2/token} by {@code clientId} (null: no client
+   * identified). A session issued to a client (code flow) is refreshed only by that client; one of
+   * {@code /auth/login} by anyone holding it, as before.
+   */
+  Future<JsonObject> refreshForClient(String token, String clientId) {
+    return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
+        && !owner.get().get().equals(clientId) ? Future.failedFuture(INVALID_REFRESH) : rotate(token));
+  }
+
+  /** Whether a refresh token's session belongs to a client: its id, or empty (also for an unknown token). */
+  Future<java.util.Optional<String>> refreshOwner(String token) {
+    return refresh.clientOf(token).map(owner -> owner.flatMap(o -> o));
+  }
+
+  private Future<JsonObject> rotate(String token) {
     return refresh.rotate(token).compose(r -> switch (r.status()) {
       case ROTATED -> {
         metrics.refresh("rotated");
         metrics.issued("refresh_token");
-        yield Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token()));
+        yield Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token(),
+            r.scopes()));
       }
       case REUSED -> {
         metrics.refresh("reused");
@@ -108,8 +131,65 @@ final class TokenService {
   }
 
   private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken) {
-    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, accessTtl);
-    return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), List.of()).toJson();
+    return pair(userId, username, roles, family, clientId, refreshToken, List.of());
+  }
+
+  private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId,
+                          String refreshToken, List<String> scopes) {
+    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, scopes,
+        accessTtl);
+    return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), scopes).toJson();
+  }
+
+  /**
+   * The token response of a redeemed authorization code (RFC 6749 §4.1.4): a new session (the
+   * code's refresh family, so its {@code sid} is the code's), an access token with the granted
+   * scopes and {@code client_id}, a rotating refresh token bound to the client, and with scope
+   * {@code openid} an ID token (OIDC Core §3.1.3.3).
+   */
+  Future<JsonObject> issueForCode(AuthorizationStore.Redemption code) {
+    return refresh.create(code.familyId(), code.userId(), code.clientId(), code.scopes()).map(refreshToken -> {
+      metrics.issued("authorization_code");
+      JsonObject res = pair(code.userId(), code.username(), code.roles(), code.familyId(), code.clientId(),
+          refreshToken, code.scopes());
+      if (code.scopes().contains("openid")) {
+        res.put("id_token", idToken(code, res.getString("access_token")));
+      }
+      return res;
+    });
+  }
+
+  /** The ID token of a code's tokens: signed like access tokens, {@code typ: JWT}, {@code aud} the client. */
+  private String idToken(AuthorizationStore.Redemption code, String accessToken) {
+    long now = clock.millis() / 1000;
+    JsonObject claims = new JsonObject()
+        .put("iss", access.issuer())
+        .put("sub", code.userId().toString())
+        .put("aud", code.clientId())
+        .put("azp", code.clientId())
+        .put("exp", now + accessTtl.toSeconds())
+        .put("iat", now)
+        .put("auth_time", code.authTime())
+        .put("at_hash", access.atHash(accessToken))
+        .put("sid", SessionIds.of(code.familyId()))
+        .put("amr", new io.vertx.core.json.JsonArray().add("pwd"));
+    if (code.nonce() != null) {
+      claims.put("nonce", code.nonce());
+    }
+    if (code.scopes().contains("profile")) {
+      claims.put("preferred_username", code.username());
+    }
+    return access.signIdToken(claims);
+  }
+
+  /**
+   * A used code presented again (RFC 6749 §4.1.2: the server SHOULD revoke what it issued): its
+   * session's refresh family and every access token of its {@code sid}.
+   */
+  Future<Void> revokeCodeSession(UUID family) {
+    log.warn("authorization code reuse: session revoked sid={}", SessionIds.of(family));
+    Audit.record(vertx, Audit.event("code_reuse").put("details", new JsonObject().put("sid", SessionIds.of(family))));
+    return revokeSession(family, SessionIds.of(family));
   }
 
   /** Ends the session of the presented access token (and of a refresh token of the same user). */

@@ -61,28 +61,36 @@ public final class RefreshTokens {
    * @param roles    owner's roles
    * @param clientId client the family was issued to, or null
    * @param token    the new refresh token when {@code status} is ROTATED
+   * @param scopes   the scopes the session was granted (empty: none)
    */
   public record Rotation(Status status, UUID userId, UUID familyId, String username, List<String> roles,
-                         String clientId, String token) {
+                         String clientId, String token, List<String> scopes) {
     public enum Status { ROTATED, REUSED, INVALID }
 
     static Rotation invalid() {
-      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null);
+      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, List.of());
     }
   }
 
-  private static final String INSERT =
-      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
+  private static final String INSERT = "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id,"
+      + " expires_at, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
   /** Creates a refresh token in {@code familyId} for {@code userId}; returns the token (shown once). */
   public Future<String> create(UUID familyId, UUID userId, String clientId) {
-    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId));
+    return create(familyId, userId, clientId, List.of());
   }
 
-  private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId) {
+  /** Same, for a session granted {@code scopes} (kept by every rotation). */
+  public Future<String> create(UUID familyId, UUID userId, String clientId, List<String> scopes) {
+    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId, scopes));
+  }
+
+  private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId,
+                                List<String> scopes) {
     String token = AccessTokens.randomId(32);
     return conn.preparedQuery(INSERT)
-        .execute(Tuple.of(id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl))))
+        .execute(Tuple.of(id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl)),
+            scopes.isEmpty() ? null : scopes.toArray(new String[0])))
         .map(rows -> token);
   }
 
@@ -90,7 +98,7 @@ public final class RefreshTokens {
       "SELECT pg_advisory_xact_lock(hashtextextended(family_id::text, 7)) FROM refresh_tokens WHERE token_hash = $1";
   private static final String LOCK_FAMILY = "SELECT pg_advisory_xact_lock(hashtextextended(CAST($1 AS uuid)::text, 7))";
   private static final String LOCK =
-      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at,"
+      "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, rt.scopes,"
           + " u.username, u.roles, u.disabled"
           + " FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id WHERE rt.token_hash = $1 FOR UPDATE OF rt";
   private static final String CONSUME = "UPDATE refresh_tokens SET used_at = $2, replaced_by = $3 WHERE id = $1";
@@ -118,6 +126,8 @@ public final class RefreshTokens {
     String clientId = row.getString("client_id");
     List<String> roles = Arrays.asList(row.getArrayOfStrings("roles"));
     String username = row.getString("username");
+    String[] granted = row.getArrayOfStrings("scopes");
+    List<String> scopes = granted == null ? List.of() : Arrays.asList(granted);
     OffsetDateTime usedAt = row.getOffsetDateTime("used_at");
     if (row.getOffsetDateTime("revoked_at") != null || row.getBoolean("disabled")
         || !row.getOffsetDateTime("expires_at").isAfter(now)) {
@@ -125,9 +135,9 @@ public final class RefreshTokens {
     }
     if (usedAt != null && !usedAt.plus(grace).isAfter(now)) {
       return conn.preparedQuery(REVOKE_FAMILY).execute(Tuple.of(family, now))
-          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null));
+          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null, scopes));
     }
-    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor);
+    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor, scopes);
     if (usedAt != null) {
       // a retry within the grace period: the successor made by the first presentation, again
       return Future.succeededFuture(rotated);
@@ -135,7 +145,7 @@ public final class RefreshTokens {
     UUID next = UUID.randomUUID();
     return conn.preparedQuery(CONSUME).execute(Tuple.of(id, now, next))
         .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.of(next, family, user, hash(successor), clientId,
-            at(clock.instant().plus(ttl)))))
+            at(clock.instant().plus(ttl)), granted)))
         .map(v -> rotated);
   }
 
@@ -165,6 +175,18 @@ public final class RefreshTokens {
       });
     }
     return successorMac;
+  }
+
+  private static final String CLIENT_OF = "SELECT client_id FROM refresh_tokens WHERE token_hash = $1";
+
+  /**
+   * Whether {@code token} is known, and the client its session was issued to: empty for an unknown
+   * token, an empty inner Optional for a session without a client ({@code /auth/login}).
+   */
+  public Future<java.util.Optional<java.util.Optional<String>>> clientOf(String token) {
+    return pool.preparedQuery(CLIENT_OF).execute(Tuple.of(hash(token))).map(rows -> rows.size() == 0
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(java.util.Optional.ofNullable(rows.iterator().next().getString("client_id"))));
   }
 
   private static final String FIND_FAMILY = "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1";
