@@ -54,12 +54,16 @@ public record Client(String clientId, String secretHash, List<String> roles, Lis
         ClientRules.hashSecret(secret).getBytes(StandardCharsets.US_ASCII));
   }
 
-  /** What the admin API shows: never the secret or its hash. {@code scope} is RFC 7591's form of {@code scopes}. */
+  /**
+   * What the admin API shows: never the secret or its hash (nor the word: the registered
+   * authentication method shows as {@code public}, since a confidential client may use Basic or
+   * form credentials alike). {@code scope} is RFC 7591's form of {@code scopes}.
+   */
   public JsonObject toJson() {
     return new JsonObject().put("client_id", clientId).put("roles", new JsonArray(roles))
         .put("scopes", new JsonArray(scopes)).put("scope", String.join(" ", scopes))
         .put("redirect_uris", new JsonArray(redirectUris)).put("grant_types", new JsonArray(grantTypes))
-        .put("token_endpoint_auth_method", authMethod).put("disabled", disabled)
+        .put("public", isPublic()).put("disabled", disabled)
         .put("created_at", createdAt == null ? null : createdAt.toEpochSecond());
   }
 }

@@ -29,7 +29,7 @@ import java.util.Set;
 /**
  * {@code GET /oauth2/authorize} (and POST, OIDC Core §3.1.2.1) and the sign-in step that follows
  * it ({@code POST /oauth2/authorize} with the form's hidden {@code request_id} and
- * {@code csrf_token}, also at {@code /oauth2/login}): the authorization code flow of RFC 6749 §4.1
+ * {@code csrf_token}): the authorization code flow of RFC 6749 §4.1
  * with PKCE (RFC 7636, {@code S256} only, required of every client) and OAuth 2.1's exact redirect
  * URI matching.
  *
@@ -84,14 +84,6 @@ final class AuthorizeHandler {
       signIn(ctx, form);
     } else {
       authorize(ctx, form);
-    }
-  }
-
-  /** {@code POST /oauth2/login}: the sign-in step only. */
-  void login(RoutingContext ctx) {
-    MultiMap form = form(ctx);
-    if (form != null) {
-      signIn(ctx, form);
     }
   }
 

@@ -106,7 +106,6 @@ public final class IssuerVerticle extends VerticleBase {
         config.authCodeTtl(), config.signinSessionTtl(), clock);
     router.get("/oauth2/authorize").handler(authorize::handle);
     router.post("/oauth2/authorize").handler(body).handler(authorize::handle);
-    router.post("/oauth2/login").handler(body).handler(authorize::login);
     OidcHandlers oidc = new OidcHandlers(users, clients, codeFlow, tokens);
     router.get("/oauth2/userinfo").handler(bearer).handler(oidc::userinfo)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));

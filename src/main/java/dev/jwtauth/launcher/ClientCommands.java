@@ -86,8 +86,8 @@ final class ClientCommands {
 
   int list(Pool pool) {
     for (Client c : new ClientRepository(pool).list().await()) {
-      out.printf("%s  roles=%s  scopes=%s  grant_types=%s  auth=%s%s%s%n", c.clientId(), c.roles(), c.scopes(),
-          c.grantTypes(), c.authMethod(), c.redirectUris().isEmpty() ? "" : "  redirect_uris=" + c.redirectUris(),
+      out.printf("%s  roles=%s  scopes=%s  grant_types=%s%s%s%s%n", c.clientId(), c.roles(), c.scopes(),
+          c.grantTypes(), c.isPublic() ? "  PUBLIC" : "", c.redirectUris().isEmpty() ? "" : "  redirect_uris=" + c.redirectUris(),
           c.disabled() ? "  DISABLED" : "");
     }
     return 0;
