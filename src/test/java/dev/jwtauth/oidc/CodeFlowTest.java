@@ -567,4 +567,17 @@ class CodeFlowTest {
     assertThat(noCode.statusCode()).isEqualTo(400);
     assertThat(noCode.getHeader("Location")).isNull();
   }
+
+  @Test
+  @DisplayName("The sign-in form posted as a browser posts it under Referrer-Policy no-referrer (Origin: null) works")
+  void originNull() {
+    TestUser user = server.server().newUser("null");
+    var page = browser.authorize(request("web-app", WEB_CB, CodeFlow.challenge(CodeFlow.verifier()), "openid"), null);
+    io.vertx.core.MultiMap form = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+    CodeFlow.hiddenFields(page.bodyAsString()).forEach(form::add);
+    form.add("username", user.name()).add("password", user.password());
+    var res = server.http().web().post(server.authPort(), "127.0.0.1", CodeFlow.formAction(page.bodyAsString()))
+        .putHeader("Origin", "null").followRedirects(false).sendForm(form).await();
+    assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(303);
+  }
 }
