@@ -211,7 +211,8 @@ final class AuthorizeHandler {
         scopes.add(s);
       }
     }
-    if (!client.scopes().containsAll(scopes)) {
+    // openid asks for the sign-in itself (an ID token), not for access: every code-flow client may ask it
+    if (!scopes.stream().allMatch(s -> s.equals("openid") || client.scopes().contains(s))) {
       throw new RedirectError("invalid_scope", "The requested scope exceeds what this client may ask for.");
     }
     String prompt = null;
