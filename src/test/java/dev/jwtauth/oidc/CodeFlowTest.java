@@ -554,6 +554,9 @@ class CodeFlowTest {
     var loop = register(admin, new JsonObject().put("client_id", "native-app").put("token_endpoint_auth_method", "none")
         .put("redirect_uris", new JsonArray().add("http://localhost:8765/cb").add("http://[::1]:8765/cb")));
     assertThat(loop.getJsonArray("grant_types")).containsExactly("authorization_code", "refresh_token");
+    var openid = browser.authorize(request("native-app", "http://localhost:8765/cb", CodeFlow.challenge(CodeFlow.verifier()),
+        "openid"), null);
+    assertThat(openid.statusCode()).as("openid needs no registration").isEqualTo(200);
     var plain = register(admin, new JsonObject().put("client_id", "plain-svc").put("scopes", new JsonArray().add("reports:read")));
     assertThat(plain.getString("client_secret")).isNotBlank();
     assertThat(plain.getJsonArray("grant_types")).containsExactly("client_credentials");
