@@ -2,23 +2,16 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.clients.ClientRepository;
-import dev.jwtauth.http.ApiError;
 import dev.jwtauth.oidc.AuthorizationRequest;
 import dev.jwtauth.oidc.AuthorizationStore;
 import dev.jwtauth.oidc.Pkce;
 import dev.jwtauth.tokens.Names;
-import dev.jwtauth.users.User;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.Cookie;
-import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,37 +29,29 @@ import java.util.Set;
  * <p>An unknown client or a redirect URI that is not exactly a registered one is shown on an error
  * page, never redirected (RFC 6749 §4.1.2.1); every other error goes back to the redirect URI with
  * {@code error}, {@code state} and {@code iss} (RFC 9207). A browser with a live sign-in session
- * (cookie, see {@link #COOKIE}) gets its code at once, unless {@code prompt=login} or
+ * (cookie, see {@link SignInStep#COOKIE}) gets its code at once, unless {@code prompt=login} or
  * {@code max_age} ask for the password again; {@code prompt=none} without one is
- * {@code login_required}. The password goes through the same {@link PasswordCheck} as
- * {@code /auth/login}. The pending request and its CSRF token live in PostgreSQL, so the form can
- * be posted to any event loop or auth process.
+ * {@code login_required}. Otherwise the request waits in PostgreSQL (so the form can be posted to
+ * any event loop or auth process) and the sign-in page is shown; its post is {@link SignInStep}'s.
  */
 final class AuthorizeHandler {
-  private static final Logger log = LoggerFactory.getLogger(AuthorizeHandler.class);
-  /** The sign-in session cookie: HttpOnly, Secure, SameSite=Lax, path {@code /oauth2}. */
-  static final String COOKIE = "signin_session";
-  static final String COOKIE_PATH = "/oauth2";
   private static final Set<String> PROMPTS = Set.of("none", "login", "consent", "select_account");
   private static final int MAX_PARAM = 2_048;
-  private static final String BAD_CREDENTIALS = "Invalid username or password.";
 
   private final ClientRepository clients;
   private final AuthorizationStore store;
-  private final PasswordCheck passwords;
-  private final String issuer;
+  private final SignInStep signIn;
+  private final AuthorizationResponses responses;
   private final Duration codeTtl;
-  private final Duration sessionTtl;
   private final Clock clock;
 
   AuthorizeHandler(ClientRepository clients, AuthorizationStore store, PasswordCheck passwords, String issuer,
                    Duration codeTtl, Duration sessionTtl, Clock clock) {
     this.clients = clients;
     this.store = store;
-    this.passwords = passwords;
-    this.issuer = issuer;
+    this.responses = new AuthorizationResponses(issuer);
+    this.signIn = new SignInStep(store, passwords, responses, codeTtl, sessionTtl, clock);
     this.codeTtl = codeTtl;
-    this.sessionTtl = sessionTtl;
     this.clock = clock;
   }
 
@@ -81,7 +66,7 @@ final class AuthorizeHandler {
       return;
     }
     if (form.contains("request_id") || form.contains("csrf_token") || form.contains("password")) {
-      signIn(ctx, form);
+      signIn.signIn(ctx, form);
     } else {
       authorize(ctx, form);
     }
@@ -94,18 +79,6 @@ final class AuthorizeHandler {
       return null;
     }
     return ctx.request().formAttributes();
-  }
-
-  /** A failure that is shown on the error page (the client or its redirect URI is not trusted). */
-  private static final class PageError extends RuntimeException {
-    final int status;
-    final String code;
-
-    PageError(int status, String code, String description) {
-      super(description, null, false, false);
-      this.status = status;
-      this.code = code;
-    }
   }
 
   /** A failure that goes back to the client's redirect URI. */
@@ -150,7 +123,7 @@ final class AuthorizeHandler {
       try {
         request = validate(client, redirectUri, params);
       } catch (RedirectError e) {
-        redirectError(ctx, redirectUri, state, e.code, e.getMessage());
+        responses.error(ctx, redirectUri, state, e.code, e.getMessage());
         return;
       }
       continueWithSession(ctx, request);
@@ -261,7 +234,7 @@ final class AuthorizeHandler {
 
   /** With a usable sign-in session, the code at once; else the form (or login_required for prompt=none). */
   private void continueWithSession(RoutingContext ctx, AuthorizationRequest request) {
-    Cookie cookie = ctx.request().getCookie(COOKIE);
+    Cookie cookie = ctx.request().getCookie(SignInStep.COOKIE);
     Future<Optional<AuthorizationStore.Session>> session = "login".equals(request.prompt()) || cookie == null
         ? Future.succeededFuture(Optional.empty()) : store.session(cookie.getValue());
     session.compose(s -> {
@@ -272,12 +245,12 @@ final class AuthorizeHandler {
         AuthorizationStore.Session live = usable.get();
         return store.createCode(request, live.userId(), live.authTime(), live.tokenHash(), codeTtl)
             .map(code -> {
-              redirectCode(ctx, request, code);
+              responses.code(ctx, request, code);
               return null;
             });
       }
       if ("none".equals(request.prompt())) {
-        redirectError(ctx, request.redirectUri(), request.state(), "login_required", "The user is not signed in.");
+        responses.error(ctx, request.redirectUri(), request.state(), "login_required", "The user is not signed in.");
         return Future.succeededFuture();
       }
       return store.putPending(request).map(p -> {
@@ -285,108 +258,5 @@ final class AuthorizeHandler {
         return null;
       });
     }).onFailure(ctx::fail);
-  }
-
-  /** The sign-in step: the pending request its hidden fields name (CSRF-checked), then the password. */
-  private void signIn(RoutingContext ctx, MultiMap form) {
-    String requestId = single(form, "request_id");
-    String csrf = single(form, "csrf_token");
-    store.pending(requestId, csrf).onComplete(ar -> {
-      if (ar.failed()) {
-        ctx.fail(ar.cause());
-        return;
-      }
-      if (ar.result().isEmpty()) {
-        SignInPage.error(ctx, 403, "invalid_request",
-            "This sign-in form has expired or is not valid (missing or wrong CSRF token).");
-        return;
-      }
-      AuthorizationRequest request = ar.result().get();
-      String username = single(form, "username");
-      String password = single(form, "password");
-      if (username == null || password == null || username.length() > LoginHandler.MAX_USERNAME
-          || password.length() > LoginHandler.MAX_PASSWORD) {
-        SignInPage.form(ctx, 400, requestId, csrf, request.clientId(), request.redirectUri(),
-            "Enter your username and password.");
-        return;
-      }
-      passwords.verify(ctx, username, password)
-          .onSuccess(user -> complete(ctx, requestId, request, user))
-          .onFailure(err -> {
-            if (err instanceof ApiError e && (e.status() == 401 || e.status() == 429 || e.status() == 503)) {
-              if (e.retryAfter() > 0) {
-                ctx.response().putHeader("Retry-After", Long.toString(e.retryAfter()));
-              }
-              String message = e.status() == 401 ? BAD_CREDENTIALS
-                  : e.status() == 429 ? "Too many failed sign-ins. Try again in " + e.retryAfter() + " seconds."
-                  : "The server is busy. Try again in a moment.";
-              SignInPage.form(ctx, e.status(), requestId, csrf, request.clientId(), request.redirectUri(), message);
-            } else {
-              ctx.fail(err);
-            }
-          });
-    });
-  }
-
-  /** The password was right: the pending request is used up, a sign-in session begins, and the code goes back. */
-  private void complete(RoutingContext ctx, String requestId, AuthorizationRequest request, User user) {
-    long authTime = clock.millis() / 1000;
-    store.takePending(requestId)
-        .compose(taken -> taken ? store.createSession(user.id(), sessionTtl)
-            : Future.failedFuture(new PageError(400, "invalid_request", "This sign-in request was already completed.")))
-        .compose(session -> store.createCode(request, user.id(), authTime, hashOf(session), codeTtl).map(code -> {
-          ctx.response().addCookie(Cookie.cookie(COOKIE, session).setPath(COOKIE_PATH).setHttpOnly(true)
-              .setSecure(true).setSameSite(CookieSameSite.LAX).setMaxAge(sessionTtl.toSeconds()));
-          log.info("signed in through the code flow user_id={} client_id={}", user.id(), request.clientId());
-          redirectCode(ctx, request, code);
-          return null;
-        }))
-        .onFailure(err -> {
-          if (err instanceof PageError e) {
-            SignInPage.error(ctx, e.status, e.code, e.getMessage());
-          } else {
-            ctx.fail(err);
-          }
-        });
-  }
-
-  private static io.vertx.core.buffer.Buffer hashOf(String secret) {
-    return io.vertx.core.buffer.Buffer.buffer(dev.jwtauth.tokens.Digests.sha256(secret));
-  }
-
-  private void redirectCode(RoutingContext ctx, AuthorizationRequest request, String code) {
-    StringBuilder q = new StringBuilder("code=").append(encode(code));
-    if (request.state() != null) {
-      q.append("&state=").append(encode(request.state()));
-    }
-    q.append("&iss=").append(encode(issuer));
-    redirect(ctx, request.redirectUri(), q.toString());
-  }
-
-  /** An error response to the client (RFC 6749 §4.1.2.1), with {@code iss} (RFC 9207). */
-  private void redirectError(RoutingContext ctx, String redirectUri, String state, String code, String description) {
-    StringBuilder q = new StringBuilder("error=").append(encode(code))
-        .append("&error_description=").append(encode(description));
-    if (state != null) {
-      q.append("&state=").append(encode(state));
-    }
-    q.append("&iss=").append(encode(issuer));
-    redirect(ctx, redirectUri, q.toString());
-  }
-
-  private static void redirect(RoutingContext ctx, String redirectUri, String query) {
-    String location = redirectUri + (redirectUri.contains("?") ? "&" : "?") + query;
-    SignInPage.headers(ctx.response(), null);
-    ctx.response().setStatusCode(303).putHeader("Location", location).end();
-  }
-
-  /** RFC 3986 percent-encoding of a query value (a space is %20, never +). */
-  static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-  }
-
-  private static String single(MultiMap form, String name) {
-    List<String> values = form.getAll(name);
-    return values.size() != 1 || values.get(0).isEmpty() ? null : values.get(0);
   }
 }

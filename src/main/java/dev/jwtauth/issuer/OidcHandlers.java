@@ -97,7 +97,7 @@ final class OidcHandlers {
     if (clientId == null) {
       clientId = audienceOf(params.get("id_token_hint"));
     }
-    Cookie cookie = ctx.request().getCookie(AuthorizeHandler.COOKIE);
+    Cookie cookie = ctx.request().getCookie(SignInStep.COOKIE);
     String finalClientId = clientId;
     Future<Optional<Client>> client = postLogout == null || clientId == null || clientId.length() > 128
         ? Future.succeededFuture(Optional.empty()) : clients.find(clientId);
@@ -114,11 +114,11 @@ final class OidcHandlers {
             if (cookie != null) {
               log.info("signed out of the code flow sessions={} client_id={}", families.size(), finalClientId);
             }
-            ctx.response().addCookie(Cookie.cookie(AuthorizeHandler.COOKIE, "").setPath(AuthorizeHandler.COOKIE_PATH)
+            ctx.response().addCookie(Cookie.cookie(SignInStep.COOKIE, "").setPath(SignInStep.COOKIE_PATH)
                 .setHttpOnly(true).setSecure(true).setSameSite(CookieSameSite.LAX).setMaxAge(0));
             if (postLogout != null) {
               String location = postLogout + (state == null ? ""
-                  : (postLogout.contains("?") ? "&" : "?") + "state=" + AuthorizeHandler.encode(state));
+                  : (postLogout.contains("?") ? "&" : "?") + "state=" + AuthorizationResponses.encode(state));
               SignInPage.headers(ctx.response(), null);
               ctx.response().setStatusCode(303).putHeader("Location", location).end();
             } else {
