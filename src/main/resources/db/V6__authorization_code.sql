@@ -32,13 +32,15 @@ CREATE TABLE signin_sessions (
 );
 CREATE INDEX signin_sessions_expires_idx ON signin_sessions (expires_at);
 
--- Authorization codes: single use, stored hashed, bound to everything the token request must match.
+-- Authorization codes: single use, stored hashed, bound to everything the token request must match
+-- (redirect_given: the authorization request named its redirect_uri, so the token request must too).
 -- family_id is the session (refresh family, the tokens' sid) the code's exchange creates, so a
 -- second use can revoke what the first issued.
 CREATE TABLE authorization_codes (
   code_hash       bytea PRIMARY KEY,
   client_id       text NOT NULL,
   redirect_uri    text NOT NULL,
+  redirect_given  boolean NOT NULL,
   code_challenge  text NOT NULL,
   nonce           text,
   scopes          text[] NOT NULL,

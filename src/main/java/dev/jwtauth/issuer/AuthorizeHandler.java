@@ -211,7 +211,8 @@ final class AuthorizeHandler {
       }
     }
     return new AuthorizationRequest(client.clientId(), redirectUri, param(params, "state", false, false),
-        param(params, "nonce", false, false), challenge, List.copyOf(scopes), maxAge, prompt);
+        param(params, "nonce", false, false), challenge, List.copyOf(scopes), maxAge, prompt,
+        params.get("redirect_uri") != null && !params.get("redirect_uri").isEmpty());
   }
 
   /** A parameter given at most once and not longer than 2048 characters, or null when absent and optional. */

@@ -17,21 +17,23 @@ import java.util.List;
  * @param scopes        the granted scopes
  * @param maxAge        OIDC {@code max_age} in seconds, or null
  * @param prompt        {@code login}, {@code none} or null
+ * @param redirectGiven whether the request named {@code redirect_uri} (RFC 6749 §4.1.3: the token
+ *                      request must then repeat it; else it may leave it out)
  */
 public record AuthorizationRequest(String clientId, String redirectUri, String state, String nonce, String codeChallenge,
-                                   List<String> scopes, Long maxAge, String prompt) {
+                                   List<String> scopes, Long maxAge, String prompt, boolean redirectGiven) {
 
   public JsonObject toJson() {
     return new JsonObject().put("client_id", clientId).put("redirect_uri", redirectUri).put("state", state)
         .put("nonce", nonce).put("code_challenge", codeChallenge).put("scopes", new JsonArray(scopes))
-        .put("max_age", maxAge).put("prompt", prompt);
+        .put("max_age", maxAge).put("prompt", prompt).put("redirect_given", redirectGiven);
   }
 
   public static AuthorizationRequest fromJson(JsonObject json) {
     return new AuthorizationRequest(json.getString("client_id"), json.getString("redirect_uri"),
         json.getString("state"), json.getString("nonce"), json.getString("code_challenge"),
         json.getJsonArray("scopes").stream().map(String.class::cast).toList(), json.getLong("max_age"),
-        json.getString("prompt"));
+        json.getString("prompt"), json.getBoolean("redirect_given", true));
   }
 
   /** Whether the OpenID scope was asked (an ID token is then issued). */

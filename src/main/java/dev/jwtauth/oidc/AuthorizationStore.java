@@ -162,8 +162,8 @@ public final class AuthorizationStore {
   // ---- codes -----------------------------------------------------------------------------------
 
   private static final String PUT_CODE = "INSERT INTO authorization_codes (code_hash, client_id, redirect_uri,"
-      + " code_challenge, nonce, scopes, user_id, auth_time, family_id, signin_session, expires_at)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+      + " code_challenge, nonce, scopes, user_id, auth_time, family_id, signin_session, expires_at, redirect_given)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
   /**
    * Issues a code for {@code request}, signed in as {@code userId} at {@code authTime} in sign-in
@@ -176,7 +176,7 @@ public final class AuthorizationStore {
             .addValue(request.redirectUri()).addValue(request.codeChallenge()).addValue(request.nonce())
             .addValue(request.scopes().toArray(new String[0])).addValue(userId)
             .addValue(at(Instant.ofEpochSecond(authTime))).addValue(UUID.randomUUID()).addValue(session)
-            .addValue(at(clock.instant().plus(ttl))))
+            .addValue(at(clock.instant().plus(ttl))).addValue(request.redirectGiven()))
         .map(rows -> code);
   }
 
@@ -202,14 +202,15 @@ public final class AuthorizationStore {
     }
   }
 
-  private static final String LOCK_CODE = "SELECT c.client_id, c.redirect_uri, c.code_challenge, c.nonce, c.scopes,"
+  private static final String LOCK_CODE = "SELECT c.client_id, c.redirect_uri, c.redirect_given, c.code_challenge, c.nonce, c.scopes,"
       + " c.user_id, c.auth_time, c.family_id, c.expires_at, c.used_at, u.username, u.roles, u.disabled"
       + " FROM authorization_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1 FOR UPDATE OF c";
   private static final String USE_CODE = "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1";
 
   /**
    * Redeems a code in one transaction: it must exist, be unused and unexpired, and match the
-   * client, the redirect URI (exact string) and the PKCE verifier; then it is used. A used code
+   * client, the redirect URI (exact string; null only when the authorization request left it out)
+   * and the PKCE verifier; then it is used. A used code
    * presented again is REUSED (whatever else is presented), so the caller revokes what it issued.
    * A mismatch does not use the code up (a thief with a wrong verifier cannot burn the owner's code).
    */
@@ -230,7 +231,8 @@ public final class AuthorizationStore {
       if (r.getOffsetDateTime("used_at") != null) {
         status = Redemption.Status.REUSED;
       } else if (!r.getOffsetDateTime("expires_at").isAfter(now) || r.getBoolean("disabled")
-          || !r.getString("client_id").equals(clientId) || !r.getString("redirect_uri").equals(redirectUri)
+          || !r.getString("client_id").equals(clientId)
+          || (redirectUri == null ? r.getBoolean("redirect_given") : !r.getString("redirect_uri").equals(redirectUri))
           || !Pkce.matches(verifier, r.getString("code_challenge"))) {
         return Future.succeededFuture(Redemption.invalid());
       } else {

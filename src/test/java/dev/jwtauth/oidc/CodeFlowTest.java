@@ -583,4 +583,18 @@ class CodeFlowTest {
         .putHeader("Origin", "null").followRedirects(false).sendForm(form).await();
     assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(303);
   }
+
+  @Test
+  @DisplayName("redirect_uri left out of the authorization request (one registered) may be left out of the token request, not changed")
+  void redirectUriLeftOut() {
+    Signed s = signIn(server.server().newUser("one"), "other-app", null, "openid");
+    assertThat(s.redirect().getHeader("Location")).startsWith(OTHER_CB + "?code=");
+    Map<String, String> form = codeForm(s, OTHER_CB + "/x");
+    form.put("client_id", "other-app");
+    form.put("client_secret", otherSecret);
+    assertThat(exchange(null, form).statusCode()).isEqualTo(400);
+    form.remove("redirect_uri");
+    var res = exchange(null, form);
+    assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(200);
+  }
 }
