@@ -94,7 +94,7 @@ final class AuthorizeHandler {
   private void authorize(RoutingContext ctx, MultiMap params) {
     String clientId;
     try {
-      clientId = param(params, "client_id", true, true);
+      clientId = param(params, "client_id", true);
     } catch (RedirectError e) {
       SignInPage.error(ctx, 400, "invalid_request", e.getMessage());
       return;
@@ -132,7 +132,7 @@ final class AuthorizeHandler {
 
   /** The redirect URI: exactly a registered one, or the only one when none is given. */
   private static String redirectUri(Client client, MultiMap params) {
-    String given = param(params, "redirect_uri", false, true);
+    String given = param(params, "redirect_uri", false);
     if (given == null) {
       if (client.redirectUris().size() == 1) {
         return client.redirectUris().get(0);
@@ -158,16 +158,16 @@ final class AuthorizeHandler {
     if (params.contains("request_uri")) {
       throw new RedirectError("request_uri_not_supported", "request_uri is not supported.");
     }
-    String responseType = param(params, "response_type", true, false);
+    String responseType = param(params, "response_type", true);
     if (!"code".equals(responseType)) {
       throw new RedirectError("unsupported_response_type", "Only response_type=code is supported.");
     }
-    String responseMode = param(params, "response_mode", false, false);
+    String responseMode = param(params, "response_mode", false);
     if (responseMode != null && !responseMode.equals("query")) {
       throw new RedirectError("invalid_request", "Only response_mode=query is supported.");
     }
-    String challenge = param(params, "code_challenge", false, false);
-    String method = param(params, "code_challenge_method", false, false);
+    String challenge = param(params, "code_challenge", false);
+    String method = param(params, "code_challenge_method", false);
     if (challenge == null) {
       throw new RedirectError("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256.");
     }
@@ -179,7 +179,7 @@ final class AuthorizeHandler {
       throw new RedirectError("invalid_request", "code_challenge must be the base64url SHA-256 of the code_verifier.");
     }
     List<String> scopes = new ArrayList<>();
-    for (String s : Names.splitScope(param(params, "scope", false, false))) {
+    for (String s : Names.splitScope(param(params, "scope", false))) {
       if (!scopes.contains(s)) {
         scopes.add(s);
       }
@@ -189,7 +189,7 @@ final class AuthorizeHandler {
       throw new RedirectError("invalid_scope", "The requested scope exceeds what this client may ask for.");
     }
     String prompt = null;
-    List<String> prompts = Names.splitScope(param(params, "prompt", false, false));
+    List<String> prompts = Names.splitScope(param(params, "prompt", false));
     if (!PROMPTS.containsAll(prompts) || (prompts.contains("none") && prompts.size() > 1)) {
       throw new RedirectError("invalid_request", "prompt must be none, or any of login, consent, select_account.");
     }
@@ -199,7 +199,7 @@ final class AuthorizeHandler {
       prompt = "login";
     }
     Long maxAge = null;
-    String maxAgeParam = param(params, "max_age", false, false);
+    String maxAgeParam = param(params, "max_age", false);
     if (maxAgeParam != null) {
       try {
         maxAge = Long.parseLong(maxAgeParam);
@@ -210,13 +210,13 @@ final class AuthorizeHandler {
         throw new RedirectError("invalid_request", "max_age must be a number of seconds.");
       }
     }
-    return new AuthorizationRequest(client.clientId(), redirectUri, param(params, "state", false, false),
-        param(params, "nonce", false, false), challenge, List.copyOf(scopes), maxAge, prompt,
+    return new AuthorizationRequest(client.clientId(), redirectUri, param(params, "state", false),
+        param(params, "nonce", false), challenge, List.copyOf(scopes), maxAge, prompt,
         params.get("redirect_uri") != null && !params.get("redirect_uri").isEmpty());
   }
 
   /** A parameter given at most once and not longer than 2048 characters, or null when absent and optional. */
-  private static String param(MultiMap params, String name, boolean required, boolean pageError) {
+  private static String param(MultiMap params, String name, boolean required) {
     List<String> values = params.getAll(name);
     if (values.size() > 1) {
       throw new RedirectError("invalid_request", "The parameter '" + name + "' must not be repeated.");
