@@ -257,12 +257,17 @@ public final class RefreshTokens {
       "UPDATE refresh_tokens SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL"
           + " AND ($2::uuid IS NULL OR family_id <> $2) RETURNING family_id";
 
+  private static final String END_SIGNIN_SESSIONS =
+      "UPDATE signin_sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL";
+
   /**
    * Revokes every session of a user except {@code keep} (null: all), after any rotation in flight
-   * (each family's lock, taken in one order). Answers the families revoked.
+   * (each family's lock, taken in one order), and ends the user's browser sign-in sessions of the
+   * code flow (the next authorization asks for the password). Answers the families revoked.
    */
   public Future<java.util.Set<UUID>> revokeUser(UUID userId, UUID keep) {
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_USER_FAMILIES).execute(Tuple.of(userId, keep))
+        .compose(v -> conn.preparedQuery(END_SIGNIN_SESSIONS).execute(Tuple.of(userId, at(clock.instant()))))
         .compose(v -> conn.preparedQuery(REVOKE_USER).execute(Tuple.of(userId, keep, at(clock.instant()))))
         .map(rows -> {
           java.util.Set<UUID> families = new java.util.HashSet<>();

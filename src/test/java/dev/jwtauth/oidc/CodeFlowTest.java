@@ -597,4 +597,18 @@ class CodeFlowTest {
     var res = exchange(null, form);
     assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(200);
   }
+
+  @Test
+  @DisplayName("An administrator ending a user's sessions ends the browser's sign-in session too")
+  void adminEndsSignInSession() {
+    TestUser user = server.server().newUser("end");
+    Signed s = signIn(user, "web-app", WEB_CB, "openid");
+    Map<String, String> req = request("other-app", OTHER_CB, CodeFlow.challenge(CodeFlow.verifier()), "openid");
+    assertThat(browser.authorize(req, s.cookie()).statusCode()).isEqualTo(303);
+    var ended = server.http().request(io.vertx.core.http.HttpMethod.DELETE, AuthClient.Origin.AUTH,
+        "/admin/users/" + user.name() + "/sessions").putHeader("Authorization", "Bearer " + server.server().adminToken())
+        .send().await();
+    assertThat(ended.statusCode()).isEqualTo(204);
+    assertThat(browser.authorize(req, s.cookie()).statusCode()).as("the password is asked again").isEqualTo(200);
+  }
 }
