@@ -94,7 +94,7 @@ class WalkthroughTest {
     assertThat(discovery.statusCode()).isEqualTo(200);
     assertThat(discovery.bodyAsJsonObject().getString("issuer")).isEqualTo(claims.getString("iss"));
     assertThat(discovery.bodyAsJsonObject().getString("jwks_uri")).isEqualTo("http://localhost:8080/.well-known/jwks.json");
-    assertThat(discovery.bodyAsJsonObject().getJsonArray("response_types_supported")).isEmpty();
+    assertThat(discovery.bodyAsJsonObject().getJsonArray("response_types_supported")).containsExactly("code");
   }
 
   @Test

@@ -27,7 +27,8 @@ public final class ClientRepository {
   /** 401 for a client that is unknown, disabled or presented a wrong secret (one answer for all three). */
   public static final ApiError INVALID_CLIENT = new ApiError(401, "invalid_client", "Client authentication failed.");
 
-  private static final String COLUMNS = "client_id, secret_hash, roles, scopes, disabled, created_at";
+  private static final String COLUMNS = "client_id, secret_hash, roles, scopes, disabled, created_at,"
+      + " redirect_uris, grant_types, token_endpoint_auth_method";
   private final Pool pool;
   private final ClientCache cache;
 
@@ -93,17 +94,28 @@ public final class ClientRepository {
     });
   }
 
-  private static final String INSERT =
-      "INSERT INTO clients (client_id, secret_hash, roles, scopes) VALUES ($1, $2, $3, $4)";
+  private static final String INSERT = "INSERT INTO clients (client_id, secret_hash, roles, scopes, redirect_uris,"
+      + " grant_types, token_endpoint_auth_method) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
   /**
    * Registers a client with a given secret (made by {@link ClientRules#newSecret}); the id, roles and
    * scopes must have passed {@link ClientRules}. Fails with {@link #EXISTS} for a taken id.
    */
   public Future<Void> create(String clientId, String secret, List<String> roles, List<String> scopes) {
+    return create(clientId, secret, roles, scopes, ClientRules.Metadata.CLIENT_CREDENTIALS);
+  }
+
+  /**
+   * Registers a client with its code-flow metadata ({@link ClientRules#metadata}); {@code secret} is
+   * null for a public client.
+   */
+  public Future<Void> create(String clientId, String secret, List<String> roles, List<String> scopes,
+                             ClientRules.Metadata metadata) {
     return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(clientId, ClientRules.hashSecret(secret), roles.toArray(new String[0]),
-            scopes.toArray(new String[0])))
+        .execute(Tuple.tuple().addValue(clientId).addValue(secret == null ? null : ClientRules.hashSecret(secret))
+            .addValue(roles.toArray(new String[0])).addValue(scopes.toArray(new String[0]))
+            .addValue(metadata.redirectUris().toArray(new String[0]))
+            .addValue(metadata.grantTypes().toArray(new String[0])).addValue(metadata.authMethod()))
         .<Void>mapEmpty()
         .recover(err -> err instanceof PgException pg && "23505".equals(pg.getSqlState())
             ? Future.failedFuture(EXISTS)
@@ -118,10 +130,13 @@ public final class ClientRepository {
     return changed(clientId, pool.preparedQuery(SET_DISABLED).execute(Tuple.of(clientId, disabled)).map(r -> r.rowCount()));
   }
 
-  private static final String SET_SECRET =
-      "UPDATE clients SET secret_hash = $2, updated_at = now() WHERE client_id = $1";
+  private static final String SET_SECRET = "UPDATE clients SET secret_hash = $2, updated_at = now()"
+      + " WHERE client_id = $1 AND token_endpoint_auth_method <> 'none'";
 
-  /** Replaces a client's secret (the old one stops working at once); fails with {@link #NOT_FOUND}. */
+  /**
+   * Replaces a client's secret (the old one stops working at once); fails with {@link #NOT_FOUND}
+   * (also for a public client, which has no secret).
+   */
   public Future<Void> setSecret(String clientId, String secret) {
     return changed(clientId, pool.preparedQuery(SET_SECRET).execute(Tuple.of(clientId, ClientRules.hashSecret(secret)))
         .map(r -> r.rowCount()));

@@ -93,6 +93,10 @@ import java.util.Set;
  *                          remembered against replays (per process); also the nonce rotation period
  * @param dpopNonce         demand a server nonce in DPoP proofs (RFC 9449 §8): {@code use_dpop_nonce}
  *                          with a {@code DPoP-Nonce} header until the client uses it
+ * @param authCodeTtl       lifetime of an authorization code (code flow), at most 10 minutes
+ * @param signinSessionTtl  lifetime of the browser's sign-in session on the auth origin (code flow):
+ *                          within it a further authorization needs no password (unless {@code prompt=login}
+ *                          or {@code max_age} says otherwise)
  */
 public record AppConfig(
     String httpHost,
@@ -153,7 +157,9 @@ public record AppConfig(
     String clusterDnsName,
     List<String> requireMfaRoles,
     Duration dpopProofWindow,
-    boolean dpopNonce) {
+    boolean dpopNonce,
+    Duration authCodeTtl,
+    Duration signinSessionTtl) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -327,7 +333,9 @@ public record AppConfig(
         r.dnsName("CLUSTER_DNS_NAME"),
         r.roleList("REQUIRE_MFA_ROLES"),
         r.seconds("DPOP_PROOF_WINDOW", 5, 600),
-        r.bool("DPOP_NONCE"));
+        r.bool("DPOP_NONCE"),
+        r.seconds("AUTH_CODE_TTL", 1, 600),
+        r.seconds("SIGNIN_SESSION_TTL", 60, 86_400));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");

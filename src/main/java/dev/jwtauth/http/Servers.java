@@ -71,6 +71,9 @@ public final class Servers {
    * request from a page of the server's own origin (the demo page) passes untouched: it is not a
    * CORS request, but CorsHandler would refuse it with 403 when that origin is not in the list.
    */
+  /** Paths of pages a browser navigates to (HTML, form posts, redirects): CORS does not apply. */
+  private static final Set<String> NAVIGATIONS = Set.of("/oauth2/authorize", "/oauth2/logout");
+
   public static void front(Router router, AppConfig config) {
     router.route().handler(Responses.securityHeaders(config.tls()));
     if (!config.corsAllowedOrigins().isEmpty()) {
@@ -82,7 +85,9 @@ public final class Servers {
           .exposedHeaders(Set.of("WWW-Authenticate", "Retry-After", "DPoP-Nonce"))
           .maxAgeSeconds(600);
       router.route().handler(ctx -> {
-        if (PublicOrigins.sameOrigin(ctx, config)) {
+        // the code flow's pages are navigations (a form post, a redirect), never CORS requests; under
+        // their Referrer-Policy no-referrer a browser posts the sign-in form with Origin: null
+        if (PublicOrigins.sameOrigin(ctx, config) || NAVIGATIONS.contains(ctx.request().path())) {
           ctx.response().headers().add("Vary", "Origin");
           ctx.next();
         } else {

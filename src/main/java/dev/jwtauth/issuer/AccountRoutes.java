@@ -109,7 +109,7 @@ final class AccountRoutes {
     String address = guards.clientAddress().of(ctx.request());
     self(ctx).compose(user -> {
       if (!guards.hashQueue().tryEnter()) {
-        return Future.failedFuture(LoginHandler.busy());
+        return Future.failedFuture(PasswordCheck.busy());
       }
       return verifyCurrent(ctx, user, current, address, "password_change_failure")
           .eventually(() -> {
@@ -131,12 +131,12 @@ final class AccountRoutes {
     String name = user.username();
     long addressWait = guards.perAddress().waitSeconds(address);
     if (addressWait > 0) {
-      return Future.failedFuture(LoginHandler.tooMany(addressWait));
+      return Future.failedFuture(PasswordCheck.tooMany(addressWait));
     }
     return failures.read(name, Optional.of(name), address).compose(state -> {
       long wait = guards.policy().waitSeconds(state);
       if (wait > 0) {
-        return Future.failedFuture(LoginHandler.tooMany(wait));
+        return Future.failedFuture(PasswordCheck.tooMany(wait));
       }
       return hasher.verify(state.user().map(User::passwordHash).orElse(null), current).compose(ok -> {
         if (ok) {

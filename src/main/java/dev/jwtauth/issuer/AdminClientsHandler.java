@@ -43,23 +43,56 @@ final class AdminClientsHandler {
     router.post("/admin/clients/:client_id/secret").handler(this::rotateSecret);
   }
 
-  /** {@code POST /admin/clients {"client_id","roles":[…],"scopes":[…]}} → 201 with the secret. */
+  /**
+   * {@code POST /admin/clients {"client_id","roles":[…],"scopes":[…]}} → 201 with the secret. RFC 7591's
+   * names are accepted beside ours: {@code scope} (space-separated, for {@code scopes}),
+   * {@code redirect_uris}, {@code grant_types}, {@code token_endpoint_auth_method} ({@code none}: a
+   * public client, no secret issued).
+   */
   private void create(RoutingContext ctx) {
     JsonObject body = JsonBodies.object(ctx);
     String clientId = ClientRules.clientId(body.getValue("client_id"));
     List<String> roles = ClientRules.roles(list(body.getValue("roles"), "roles"));
-    List<String> scopes = ClientRules.scopes(list(body.getValue("scopes"), "scopes"));
-    String secret = ClientRules.newSecret();
-    clients.create(clientId, secret, roles, scopes)
+    List<String> scopes = ClientRules.scopes(scopes(body));
+    ClientRules.Metadata metadata = ClientRules.metadata(
+        body.getValue("redirect_uris") == null ? null : list(body.getValue("redirect_uris"), "redirect_uris"),
+        body.getValue("grant_types") == null ? null : list(body.getValue("grant_types"), "grant_types"),
+        body.getValue("token_endpoint_auth_method"));
+    String secret = metadata.isPublic() ? null : ClientRules.newSecret();
+    clients.create(clientId, secret, roles, scopes, metadata)
         .onSuccess(v -> {
-          log.info("client created client_id={} roles={}", clientId, roles);
+          log.info("client created client_id={} roles={} grants={}", clientId, roles, metadata.grantTypes());
           audit(ctx, "client_created", clientId, new JsonObject().put("roles", new JsonArray(roles))
-              .put("scopes", new JsonArray(scopes)));
+              .put("scopes", new JsonArray(scopes)).put("grant_types", new JsonArray(metadata.grantTypes())));
           ctx.response().putHeader("Cache-Control", "no-store");
-          Responses.json(ctx, 201, new JsonObject().put("client_id", clientId).put("client_secret", secret)
-              .put("roles", new JsonArray(roles)).put("scopes", new JsonArray(scopes)));
+          JsonObject res = new JsonObject().put("client_id", clientId);
+          if (secret != null) {
+            res.put("client_secret", secret);
+          }
+          Responses.json(ctx, 201, res.put("roles", new JsonArray(roles)).put("scopes", new JsonArray(scopes))
+              .put("scope", String.join(" ", scopes))
+              .put("redirect_uris", new JsonArray(metadata.redirectUris()))
+              .put("grant_types", new JsonArray(metadata.grantTypes()))
+              .put("token_endpoint_auth_method", metadata.authMethod()));
         })
         .onFailure(ctx::fail);
+  }
+
+  /** {@code scopes} (an array) or RFC 7591's {@code scope} (a space-separated string); both must agree. */
+  private static List<?> scopes(JsonObject body) {
+    List<?> scopes = body.getValue("scopes") == null ? null : list(body.getValue("scopes"), "scopes");
+    Object scope = body.getValue("scope");
+    if (scope == null) {
+      return scopes == null ? List.of() : scopes;
+    }
+    if (!(scope instanceof String s)) {
+      throw new ApiError(400, ClientRules.INVALID_METADATA, "The field 'scope' must be a space-separated string.");
+    }
+    List<String> split = dev.jwtauth.tokens.Names.splitScope(s);
+    if (scopes != null && !new java.util.HashSet<>(scopes).equals(new java.util.HashSet<>(split))) {
+      throw new ApiError(400, ClientRules.INVALID_METADATA, "'scope' and 'scopes' disagree; send one of them.");
+    }
+    return split;
   }
 
   private static List<?> list(Object value, String field) {

@@ -19,6 +19,7 @@ import dev.jwtauth.mfa.TotpEnrolment;
 import dev.jwtauth.mfa.TotpStore;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.keys.KeyPublication;
+import dev.jwtauth.oidc.AuthorizationStore;
 import dev.jwtauth.keys.KeysClient;
 import dev.jwtauth.process.ProcessServices;
 import dev.jwtauth.tokens.AccessTokens;
@@ -94,7 +95,8 @@ public final class IssuerVerticle extends VerticleBase {
     TokenResponses responses = new TokenResponses(config.refreshCookie(), config.refreshTokenTtl().toSeconds());
     TokenEndpointProofs proofs = new TokenEndpointProofs(shared.dpopProofs(), config);
     SessionHandlers sessions = new SessionHandlers(tokens, responses, proofs);
-    OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier, proofs);
+    AuthorizationStore codeFlow = new AuthorizationStore(pool, clock);
+    OAuth2Handlers oauth2 = new OAuth2Handlers(tokens, clients, refreshTokens, verifier, proofs, codeFlow);
 
     router = Router.router(vertx);
     Servers.front(router, config);
@@ -106,14 +108,27 @@ public final class IssuerVerticle extends VerticleBase {
     TotpEnrolment totp = new TotpEnrolment(totpStore, shared.totpKey(), config.issuer(), clock);
     SecondFactor secondFactor = new SecondFactor(vertx, totpStore, shared.totpKey(), users, loginFailures, shared.guards(),
         config.requireMfaRoles(), clock);
-    router.post("/auth/login").handler(body).handler(new LoginHandler(loginFailures, users, hasher, tokens, shared.guards(),
-        responses, secondFactor, proofs));
+    PasswordCheck passwords = new PasswordCheck(loginFailures, users, hasher, shared.guards(), secondFactor);
+    router.post("/auth/login").handler(body)
+        .handler(new LoginHandler(passwords, tokens, responses, secondFactor, shared.guards(), proofs));
     router.post("/auth/refresh").handler(body).handler(sessions::refresh);
     bearer.protect(router.post("/auth/logout").handler(body)).handler(sessions::logout)
         .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
+    AuthorizeHandler authorize = new AuthorizeHandler(clients, codeFlow, passwords, config.issuer(),
+        config.authCodeTtl(), config.signinSessionTtl(), clock);
+    router.get("/oauth2/authorize").handler(authorize::handle);
+    router.post("/oauth2/authorize").handler(body).handler(authorize::handle);
+    OidcHandlers oidc = new OidcHandlers(users, clients, codeFlow, tokens);
+    // bearer or DPoP (RFC 9449: a bound token only with a proof for this URL)
+    bearer.protect(router.get("/oauth2/userinfo")).handler(oidc::userinfo)
+        .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
+    bearer.protect(router.post("/oauth2/userinfo").handler(body)).handler(oidc::userinfo)
+        .failureHandler(ctx -> BearerChallenge.handle(ctx, REALM));
+    router.get("/oauth2/logout").handler(oidc::endSession);
+    router.post("/oauth2/logout").handler(body).handler(oidc::endSession);
     UserAdmin userAdmin = new UserAdmin(users, hasher, tokens.userSessions(), event -> {
       Audit.record(vertx, event);
       return Future.succeededFuture();

@@ -176,7 +176,7 @@ final class MfaRoutes {
             : Future.failedFuture(new ApiError(404, "not_found", "There is no confirmed TOTP to remove."))))
         .compose(user -> {
           if (!guards.hashQueue().tryEnter()) {
-            return Future.failedFuture(LoginHandler.busy());
+            return Future.failedFuture(PasswordCheck.busy());
           }
           return account.verifyCurrent(ctx, user, password, address, "mfa_removal_failure")
               .eventually(() -> {

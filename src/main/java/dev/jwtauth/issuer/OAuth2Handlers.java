@@ -3,6 +3,7 @@ package dev.jwtauth.issuer;
 import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.oidc.AuthorizationStore;
 import dev.jwtauth.http.Responses;
 import dev.jwtauth.tokens.DpopProofs;
 import dev.jwtauth.tokens.Names;
@@ -19,8 +20,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The OAuth 2 endpoints, form-encoded: {@code /oauth2/token} (RFC 6749: refresh_token and
- * client_credentials), {@code /oauth2/revoke} (RFC 7009) and {@code /oauth2/introspect} (RFC 7662).
+ * The OAuth 2 endpoints, form-encoded: {@code /oauth2/token} (RFC 6749: authorization_code with
+ * PKCE, refresh_token and client_credentials), {@code /oauth2/revoke} (RFC 7009) and {@code /oauth2/introspect} (RFC 7662).
  * Errors follow RFC 6749 §5.2.
  */
 final class OAuth2Handlers {
@@ -31,10 +32,12 @@ final class OAuth2Handlers {
   private final RefreshTokens refreshTokens;
   private final TokenVerifier verifier;
   private final TokenEndpointProofs proofs;
+  private final AuthorizationStore codes;
 
   OAuth2Handlers(TokenService tokens, ClientRepository clients, RefreshTokens refreshTokens, TokenVerifier verifier,
-                 TokenEndpointProofs proofs) {
+                 TokenEndpointProofs proofs, AuthorizationStore codes) {
     this.proofs = proofs;
+    this.codes = codes;
     this.tokens = tokens;
     this.clients = clients;
     this.refreshTokens = refreshTokens;
@@ -45,16 +48,22 @@ final class OAuth2Handlers {
   void token(RoutingContext ctx) {
     MultiMap form = form(ctx);
     String grant = single(form, "grant_type", true);
-    if (!grant.equals("refresh_token") && !grant.equals("client_credentials")) {
-      throw new ApiError(400, "unsupported_grant_type", "grant_type must be refresh_token or client_credentials.");
+    if (!grant.equals("authorization_code") && !grant.equals("refresh_token") && !grant.equals("client_credentials")) {
+      throw new ApiError(400, "unsupported_grant_type",
+          "grant_type must be authorization_code, refresh_token or client_credentials.");
     }
     // RFC 9449 §5: every grant takes a proof, and binds what it issues to the proof's key
     String jkt = proofs.jkt(ctx);
     switch (grant) {
+      case "authorization_code" -> authorizationCode(ctx, form, jkt);
       case "refresh_token" -> {
         String token = single(form, "refresh_token", true);
-        authenticateClient(ctx, form, false)
-            .compose(client -> tokens.refresh(token, jkt))
+        tokens.refreshOwner(token)
+            .compose(owner -> owner.isEmpty()
+                ? authenticateClient(ctx, form, false).map(c -> c == null ? null : c.clientId())
+                : identifyClient(ctx, form).compose(c -> c.clientId().equals(owner.get())
+                    ? Future.succeededFuture(c.clientId()) : Future.failedFuture(TokenService.INVALID_REFRESH)))
+            .compose(clientId -> tokens.refreshForClient(token, clientId, jkt))
             .onSuccess(res -> Responses.tokenJson(ctx, res))
             // RFC 6749 §5.2: an invalid grant is a 400 here (the /auth API answers 401)
             .onFailure(err -> ctx.fail(err == TokenService.INVALID_REFRESH || err == TokenService.REFRESH_KEY_MISMATCH
@@ -63,6 +72,10 @@ final class OAuth2Handlers {
       case "client_credentials" -> {
         String scope = single(form, "scope", false);
         authenticateClient(ctx, form, true).onSuccess(client -> {
+          if (!client.allows("client_credentials")) {
+            ctx.fail(new ApiError(400, "unauthorized_client", "This client is not registered for client_credentials."));
+            return;
+          }
           List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Names.splitScope(scope);
           if (!client.scopes().containsAll(asked)) {
             ctx.fail(new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for."));
@@ -72,8 +85,60 @@ final class OAuth2Handlers {
         }).onFailure(ctx::fail);
       }
       default -> throw new ApiError(400, "unsupported_grant_type",
-          "grant_type must be refresh_token or client_credentials.");
+          "grant_type must be authorization_code, refresh_token or client_credentials.");
     }
+  }
+
+  private static final ApiError INVALID_CODE = new ApiError(400, "invalid_grant",
+      "The authorization code is invalid, expired or used, or was issued for another client, redirect URI or"
+          + " code_verifier.");
+
+  /**
+   * {@code grant_type=authorization_code} (RFC 6749 §4.1.3, RFC 7636 §4.5): {@code code},
+   * {@code redirect_uri} (exactly the authorization request's) and {@code code_verifier}, from the
+   * client the code was issued to (its secret for a confidential client, its {@code client_id} for a
+   * public one). A used code presented again revokes what its first exchange issued.
+   */
+  private void authorizationCode(RoutingContext ctx, MultiMap form, String jkt) {
+    String code = single(form, "code", true);
+    String redirectUri = single(form, "redirect_uri", false);
+    String verifier = single(form, "code_verifier", false);
+    identifyClient(ctx, form)
+        .compose(client -> {
+          if (!client.allows("authorization_code")) {
+            return Future.failedFuture(new ApiError(400, "unauthorized_client",
+                "This client is not registered for the authorization_code grant."));
+          }
+          return codes.redeem(code, client.clientId(), redirectUri, verifier);
+        })
+        .compose(r -> switch (r.status()) {
+          case REDEEMED -> tokens.issueForCode(r, jkt);
+          case REUSED -> tokens.revokeCodeSession(r.familyId()).compose(v -> Future.failedFuture(INVALID_CODE));
+          case INVALID -> Future.failedFuture(INVALID_CODE);
+        })
+        .onSuccess(res -> Responses.tokenJson(ctx, res))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * The client of a request that must name one: a confidential client by its secret (HTTP Basic or
+   * form, RFC 6749 §2.3.1), a public client ({@code token_endpoint_auth_method=none}) by its
+   * {@code client_id} alone; 401 invalid_client otherwise.
+   */
+  private Future<Client> identifyClient(RoutingContext ctx, MultiMap form) {
+    String header = ctx.request().getHeader("Authorization");
+    String formId = single(form, "client_id", false);
+    boolean hasSecret = (header != null && header.regionMatches(true, 0, "Basic ", 0, 6))
+        || single(form, "client_secret", false) != null;
+    if (hasSecret) {
+      return authenticateClient(ctx, form, true).compose(c -> formId != null && !formId.equals(c.clientId())
+          ? Future.failedFuture(INVALID_CLIENT) : Future.succeededFuture(c));
+    }
+    if (formId == null || formId.length() > 128) {
+      return Future.failedFuture(INVALID_CLIENT);
+    }
+    return clients.find(formId).compose(found -> found.isPresent() && found.get().isPublic() && !found.get().disabled()
+        ? Future.succeededFuture(found.get()) : Future.failedFuture(INVALID_CLIENT));
   }
 
   /** {@code POST /oauth2/revoke}: always 200 for a well-formed request, known token or not (RFC 7009 §2.2). */

@@ -3,6 +3,7 @@ package dev.jwtauth.issuer;
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.mfa.SecondFactor;
+import dev.jwtauth.oidc.AuthorizationStore;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import io.vertx.core.Vertx;
@@ -89,7 +90,7 @@ final class TokenService {
    */
   Future<JsonObject> issueForUser(User user, List<String> amr, String jkt) {
     UUID family = UUID.randomUUID();
-    return refresh.create(family, user.id(), null, amr, jkt)
+    return refresh.create(family, user.id(), null, List.of(), amr, jkt)
         .map(refreshToken -> {
           metrics.issued("password");
           return pair(user.id(), user.username(), user.roles(), family, null, refreshToken, amr, jkt);
@@ -107,15 +108,37 @@ final class TokenService {
   /**
    * Same, for a request with a DPoP proof of thumbprint {@code jkt} (null: none). A session bound to
    * a key needs a proof by it (else 401 invalid_grant, and the token stays as it was); the new
-   * access token is bound to the proof's key when there is one.
+   * access token is bound to the proof's key when there is one. A session issued to a client
+   * through the code flow is refreshed at {@code /oauth2/token}, with that client, not here.
    */
   Future<JsonObject> refresh(String token, String jkt) {
+    return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
+        ? Future.failedFuture(INVALID_REFRESH) : rotate(token, jkt));
+  }
+
+  /**
+   * Rotates a refresh token presented at {@code /oauth2/token} by {@code clientId} (null: no client
+   * identified), with a DPoP proof of thumbprint {@code jkt} (null: none). A session issued to a
+   * client (code flow) is refreshed only by that client; one of {@code /auth/login} by anyone
+   * holding it, as before.
+   */
+  Future<JsonObject> refreshForClient(String token, String clientId, String jkt) {
+    return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
+        && !owner.get().get().equals(clientId) ? Future.failedFuture(INVALID_REFRESH) : rotate(token, jkt));
+  }
+
+  /** Whether a refresh token's session belongs to a client: its id, or empty (also for an unknown token). */
+  Future<java.util.Optional<String>> refreshOwner(String token) {
+    return refresh.clientOf(token).map(owner -> owner.flatMap(o -> o));
+  }
+
+  private Future<JsonObject> rotate(String token, String jkt) {
     return refresh.rotate(token, jkt).compose(r -> switch (r.status()) {
       case ROTATED -> {
         metrics.refresh("rotated");
         metrics.issued("refresh_token");
         yield Future.succeededFuture(pair(r.userId(), r.username(), r.roles(), r.familyId(), r.clientId(), r.token(),
-            r.amr(), jkt));
+            r.amr(), jkt, r.scopes()));
       }
       case KEY_MISMATCH -> {
         metrics.refresh("invalid");
@@ -139,9 +162,66 @@ final class TokenService {
 
   private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId, String refreshToken,
                           List<String> amr, String jkt) {
-    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, List.of(),
+    return pair(userId, username, roles, family, clientId, refreshToken, amr, jkt, List.of());
+  }
+
+  private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId,
+                          String refreshToken, List<String> amr, String jkt, List<String> scopes) {
+    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, scopes,
         amr, accessTtl, jkt);
-    return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), List.of()).toJson();
+    return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), scopes).toJson();
+  }
+
+  /**
+   * The token response of a redeemed authorization code (RFC 6749 §4.1.4): a new session (the
+   * code's refresh family, so its {@code sid} is the code's), an access token with the granted
+   * scopes and {@code client_id}, a rotating refresh token bound to the client, and with scope
+   * {@code openid} an ID token (OIDC Core §3.1.3.3).
+   */
+  Future<JsonObject> issueForCode(AuthorizationStore.Redemption code, String jkt) {
+    return refresh.create(code.familyId(), code.userId(), code.clientId(), code.scopes(), SecondFactor.AMR_PWD, jkt)
+        .map(refreshToken -> {
+      metrics.issued("authorization_code");
+      JsonObject res = pair(code.userId(), code.username(), code.roles(), code.familyId(), code.clientId(),
+          refreshToken, SecondFactor.AMR_PWD, jkt, code.scopes());
+      if (code.scopes().contains("openid")) {
+        res.put("id_token", idToken(code, res.getString("access_token")));
+      }
+      return res;
+    });
+  }
+
+  /** The ID token of a code's tokens: signed like access tokens, {@code typ: JWT}, {@code aud} the client. */
+  private String idToken(AuthorizationStore.Redemption code, String accessToken) {
+    long now = clock.millis() / 1000;
+    JsonObject claims = new JsonObject()
+        .put("iss", access.issuer())
+        .put("sub", code.userId().toString())
+        .put("aud", code.clientId())
+        .put("azp", code.clientId())
+        .put("exp", now + accessTtl.toSeconds())
+        .put("iat", now)
+        .put("auth_time", code.authTime())
+        .put("at_hash", access.atHash(accessToken))
+        .put("sid", SessionIds.of(code.familyId()))
+        .put("amr", new io.vertx.core.json.JsonArray().add("pwd"));
+    if (code.nonce() != null) {
+      claims.put("nonce", code.nonce());
+    }
+    if (code.scopes().contains("profile")) {
+      claims.put("preferred_username", code.username());
+    }
+    return access.signIdToken(claims);
+  }
+
+  /**
+   * A used code presented again (RFC 6749 §4.1.2: the server SHOULD revoke what it issued): its
+   * session's refresh family and every access token of its {@code sid}.
+   */
+  Future<Void> revokeCodeSession(UUID family) {
+    log.warn("authorization code reuse: session revoked sid={}", SessionIds.of(family));
+    Audit.record(vertx, Audit.event("code_reuse").put("details", new JsonObject().put("sid", SessionIds.of(family))));
+    return revokeSession(family, SessionIds.of(family));
   }
 
   /** Ends the session of the presented access token (and of a refresh token of the same user). */

@@ -57,7 +57,8 @@ final class Cli {
       "       java -jar jwt-auth-server.jar user reset-mfa <username>   (removes the TOTP and recovery codes, ends sessions)",
       "       java -jar jwt-auth-server.jar keys rotate",
       "       java -jar jwt-auth-server.jar keys list",
-      "       java -jar jwt-auth-server.jar client add <client_id> [--role <role>]... [--scope <scope>]...",
+      "       java -jar jwt-auth-server.jar client add <client_id> [--role <role>]... [--scope <scope>]... [--redirect-uri <uri>]...\n"
+          + "           [--grant-type authorization_code|refresh_token|client_credentials]... [--token-endpoint-auth-method client_secret_basic|client_secret_post|none]",
       "       java -jar jwt-auth-server.jar client list",
       "       java -jar jwt-auth-server.jar client disable|enable|delete <client_id>",
       "       java -jar jwt-auth-server.jar client rotate-secret <client_id>",

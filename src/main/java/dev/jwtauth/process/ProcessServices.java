@@ -124,8 +124,10 @@ public final class ProcessServices {
     if (pool != null) {
       RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
       LoginFailures loginFailures = new LoginFailures(pool, guards.policy());
+      dev.jwtauth.oidc.AuthorizationStore codeFlow = new dev.jwtauth.oidc.AuthorizationStore(pool, clock);
       consumers.add(bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body())));
       timers.add(vertx.setPeriodic(PRUNE_MILLIS, t -> revocations.prune().compose(n -> refreshTokens.prune()).compose(n -> loginFailures.prune())
+          .compose(n -> codeFlow.prune())
           .compose(n -> Audit.prune(pool, clock.instant().minus(config.auditRetention())))
           .onFailure(err -> log.debug("prune skipped: {}", err.getMessage()))));
     }

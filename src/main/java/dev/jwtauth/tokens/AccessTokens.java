@@ -31,6 +31,8 @@ public final class AccessTokens {
   private final Clock clock;
   private String kid;
   private String encodedHeader;
+  private String encodedIdHeader;
+  private SigningAlgorithm alg;
   private Signature signer;
 
   public AccessTokens(String issuer, String audience, Clock clock) {
@@ -45,6 +47,9 @@ public final class AccessTokens {
     s.initSign(key);
     JsonObject header = new JsonObject().put("alg", alg.name()).put("typ", "at+jwt").put("kid", kid);
     this.encodedHeader = B64URL.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
+    JsonObject idHeader = new JsonObject().put("alg", alg.name()).put("typ", "JWT").put("kid", kid);
+    this.encodedIdHeader = B64URL.encodeToString(idHeader.encode().getBytes(StandardCharsets.UTF_8));
+    this.alg = alg;
     this.kid = kid;
     this.signer = s;
   }
@@ -139,6 +144,43 @@ public final class AccessTokens {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing failed", e);
     }
+  }
+
+  /**
+   * Signs an OpenID Connect ID token (OIDC Core §2) with the same key as access tokens, header
+   * {@code typ: JWT}: {@code claims} are complete (iss, sub, aud, exp, iat, …), this adds nothing.
+   */
+  public String signIdToken(JsonObject claims) {
+    if (signer == null) {
+      throw new IllegalStateException("no signing key yet");
+    }
+    String signingInput = encodedIdHeader + "." + B64URL.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
+    try {
+      signer.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      return signingInput + "." + B64URL.encodeToString(signer.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing failed", e);
+    }
+  }
+
+  /**
+   * OIDC Core §3.1.3.6 {@code at_hash} of an access token for the current key's algorithm: the left
+   * half of its hash (SHA-256 for RS256, PS256, ES256; SHA-512 for EdDSA with Ed25519), base64url.
+   */
+  public String atHash(String accessToken) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance(
+          alg == SigningAlgorithm.EdDSA ? "SHA-512" : "SHA-256");
+      byte[] digest = md.digest(accessToken.getBytes(StandardCharsets.US_ASCII));
+      return B64URL.encodeToString(java.util.Arrays.copyOf(digest, digest.length / 2));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The issuer these tokens name ({@code iss}). */
+  public String issuer() {
+    return issuer;
   }
 
   /** A URL-safe random identifier of {@code bytes} random bytes. */

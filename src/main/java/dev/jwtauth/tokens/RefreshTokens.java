@@ -63,42 +63,49 @@ public final class RefreshTokens {
    * @param token    the new refresh token when {@code status} is ROTATED
    * @param amr      how the session's login was authenticated (the access tokens' {@code amr}), empty when not recorded
    * @param jkt      the DPoP key the family is bound to, or null
+   * @param scopes   the scopes the session was granted (empty: none)
    */
   public record Rotation(Status status, UUID userId, UUID familyId, String username, List<String> roles,
-                         String clientId, String token, List<String> amr, String jkt) {
+                         String clientId, String token, List<String> amr, String jkt, List<String> scopes) {
     /** KEY_MISMATCH: the family is bound to a DPoP key and the request had no proof by it (nothing changed). */
     public enum Status { ROTATED, REUSED, INVALID, KEY_MISMATCH }
 
     static Rotation invalid() {
-      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, List.of(), null);
+      return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, List.of(), null, List.of());
     }
   }
 
   private static final String INSERT =
-      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr, dpop_jkt)"
-          + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr, dpop_jkt, scopes)"
+          + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
   /** Creates a refresh token in {@code familyId} for {@code userId}; returns the token (shown once). */
   public Future<String> create(UUID familyId, UUID userId, String clientId) {
-    return create(familyId, userId, clientId, List.of(), null);
+    return create(familyId, userId, clientId, List.of(), List.of(), null);
   }
 
   /**
-   * Same, recording how the login was authenticated ({@code amr}), which every rotation of the
-   * family keeps, and bound to the DPoP key {@code jkt} (null: a bearer refresh token); the family's
-   * every successor keeps the binding.
+   * Same, for a session granted {@code scopes} (empty: none), recording how the login was
+   * authenticated ({@code amr}) and bound to the DPoP key {@code jkt} (null: a bearer refresh
+   * token): every rotation of the family keeps all three.
    */
-  public Future<String> create(UUID familyId, UUID userId, String clientId, List<String> amr, String jkt) {
-    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId, amr, jkt));
+  public Future<String> create(UUID familyId, UUID userId, String clientId, List<String> scopes, List<String> amr,
+                               String jkt) {
+    return pool.withConnection(conn -> insert(conn, UUID.randomUUID(), familyId, userId, clientId, amr, jkt, scopes));
   }
 
   private Future<String> insert(SqlConnection conn, UUID id, UUID familyId, UUID userId, String clientId,
-                                List<String> amr, String jkt) {
+                                List<String> amr, String jkt, List<String> scopes) {
     String token = AccessTokens.randomId(32);
     return conn.preparedQuery(INSERT)
         .execute(Tuple.from(new Object[] {id, familyId, userId, hash(token), clientId, at(clock.instant().plus(ttl)),
-            amrArray(amr), jkt}))
+            amrArray(amr), jkt, amrArray(scopes)}))
         .map(rows -> token);
+  }
+
+  private static List<String> scopeList(Row row) {
+    String[] granted = row.getArrayOfStrings("scopes");
+    return granted == null ? List.of() : Arrays.asList(granted);
   }
 
   private static List<String> amrList(Row row) {
@@ -115,6 +122,7 @@ public final class RefreshTokens {
   private static final String LOCK_FAMILY = "SELECT pg_advisory_xact_lock(hashtextextended(CAST($1 AS uuid)::text, 7))";
   private static final String LOCK =
       "SELECT rt.id, rt.family_id, rt.user_id, rt.client_id, rt.expires_at, rt.used_at, rt.revoked_at, rt.amr, rt.dpop_jkt,"
+          + " rt.scopes,"
           + " u.username, u.roles, u.disabled"
           + " FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id WHERE rt.token_hash = $1 FOR UPDATE OF rt";
   private static final String CONSUME = "UPDATE refresh_tokens SET used_at = $2, replaced_by = $3 WHERE id = $1";
@@ -148,7 +156,7 @@ public final class RefreshTokens {
               Row row = rows.iterator().next();
               return Future.succeededFuture(new Rotation(Rotation.Status.ROTATED, row.getUUID("user_id"),
                   row.getUUID("family_id"), row.getString("username"), Arrays.asList(row.getArrayOfStrings("roles")),
-                  row.getString("client_id"), successor, amrList(row), row.getString("dpop_jkt")));
+                  row.getString("client_id"), successor, amrList(row), row.getString("dpop_jkt"), scopeList(row)));
             }
             // not an unused, live token presented with its key: unknown, expired, revoked, bound to
             // another DPoP key, or used (a retry within the grace period, or a reuse) — decided under
@@ -176,10 +184,10 @@ public final class RefreshTokens {
           + " WHERE rt.token_hash = $1 AND u.id = rt.user_id AND rt.used_at IS NULL AND rt.revoked_at IS NULL"
           + " AND rt.expires_at > $2 AND NOT u.disabled AND (rt.dpop_jkt IS NULL OR rt.dpop_jkt = $6::text)"
           + " AND (SELECT count(*) FROM family_lock) > 0"
-          + " RETURNING rt.family_id, rt.user_id, rt.client_id, rt.amr, rt.dpop_jkt, u.username, u.roles),"
+          + " RETURNING rt.family_id, rt.user_id, rt.client_id, rt.amr, rt.dpop_jkt, rt.scopes, u.username, u.roles),"
           + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr,"
-          + " dpop_jkt) SELECT $3, family_id, user_id, $4, client_id, $5, amr, dpop_jkt FROM consumed)"
-          + " SELECT family_id, user_id, client_id, amr, dpop_jkt, username, roles FROM consumed";
+          + " dpop_jkt, scopes) SELECT $3, family_id, user_id, $4, client_id, $5, amr, dpop_jkt, scopes FROM consumed)"
+          + " SELECT family_id, user_id, client_id, amr, dpop_jkt, scopes, username, roles FROM consumed";
 
   private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor, String proofJkt) {
     OffsetDateTime now = at(clock.instant());
@@ -190,6 +198,7 @@ public final class RefreshTokens {
     List<String> roles = Arrays.asList(row.getArrayOfStrings("roles"));
     String username = row.getString("username");
     List<String> amr = amrList(row);
+    List<String> scopes = scopeList(row);
     OffsetDateTime usedAt = row.getOffsetDateTime("used_at");
     String jkt = row.getString("dpop_jkt");
     if (row.getOffsetDateTime("revoked_at") != null || row.getBoolean("disabled")
@@ -200,13 +209,14 @@ public final class RefreshTokens {
       // RFC 9449 §5: a bound refresh token is usable only with a proof by its key; a thief without
       // the key can neither use it nor, by presenting it, revoke the owner's session
       return Future.succeededFuture(new Rotation(Rotation.Status.KEY_MISMATCH, user, family, username, roles,
-          clientId, null, amr, jkt));
+          clientId, null, amr, jkt, scopes));
     }
     if (usedAt != null && !usedAt.plus(grace).isAfter(now)) {
       return conn.preparedQuery(REVOKE_FAMILY).execute(Tuple.of(family, now))
-          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null, amr, jkt));
+          .map(v -> new Rotation(Rotation.Status.REUSED, user, family, username, roles, clientId, null, amr, jkt, scopes));
     }
-    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor, amr, jkt);
+    Rotation rotated = new Rotation(Rotation.Status.ROTATED, user, family, username, roles, clientId, successor, amr, jkt,
+        scopes);
     if (usedAt != null) {
       // a retry within the grace period: the successor made by the first presentation, again
       return Future.succeededFuture(rotated);
@@ -214,7 +224,7 @@ public final class RefreshTokens {
     UUID next = UUID.randomUUID();
     return conn.preparedQuery(CONSUME).execute(Tuple.of(id, now, next))
         .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.from(new Object[] {next, family, user, hash(successor),
-            clientId, at(clock.instant().plus(ttl)), amrArray(amr), jkt})))
+            clientId, at(clock.instant().plus(ttl)), amrArray(amr), jkt, amrArray(scopes)})))
         .map(v -> rotated);
   }
 
@@ -244,6 +254,18 @@ public final class RefreshTokens {
       });
     }
     return successorMac;
+  }
+
+  private static final String CLIENT_OF = "SELECT client_id FROM refresh_tokens WHERE token_hash = $1";
+
+  /**
+   * Whether {@code token} is known, and the client its session was issued to: empty for an unknown
+   * token, an empty inner Optional for a session without a client ({@code /auth/login}).
+   */
+  public Future<java.util.Optional<java.util.Optional<String>>> clientOf(String token) {
+    return pool.preparedQuery(CLIENT_OF).execute(Tuple.of(hash(token))).map(rows -> rows.size() == 0
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(java.util.Optional.ofNullable(rows.iterator().next().getString("client_id"))));
   }
 
   private static final String FIND_FAMILY = "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1";
@@ -314,12 +336,17 @@ public final class RefreshTokens {
       "UPDATE refresh_tokens SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL"
           + " AND ($2::uuid IS NULL OR family_id <> $2) RETURNING family_id";
 
+  private static final String END_SIGNIN_SESSIONS =
+      "UPDATE signin_sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL";
+
   /**
    * Revokes every session of a user except {@code keep} (null: all), after any rotation in flight
-   * (each family's lock, taken in one order). Answers the families revoked.
+   * (each family's lock, taken in one order), and ends the user's browser sign-in sessions of the
+   * code flow (the next authorization asks for the password). Answers the families revoked.
    */
   public Future<java.util.Set<UUID>> revokeUser(UUID userId, UUID keep) {
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_USER_FAMILIES).execute(Tuple.of(userId, keep))
+        .compose(v -> conn.preparedQuery(END_SIGNIN_SESSIONS).execute(Tuple.of(userId, at(clock.instant()))))
         .compose(v -> conn.preparedQuery(REVOKE_USER).execute(Tuple.of(userId, keep, at(clock.instant()))))
         .map(rows -> {
           java.util.Set<UUID> families = new java.util.HashSet<>();

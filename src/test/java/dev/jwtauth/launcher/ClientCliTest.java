@@ -69,4 +69,30 @@ class ClientCliTest {
     assertThat(cli("client", "delete", "cli-svc").code()).isEqualTo(2);
     assertThat(cli("client", "disable", "nobody").code()).isEqualTo(2);
   }
+
+  @Test
+  @DisplayName("client add takes RFC 7591's metadata: a public code-flow client gets no secret; bad redirect URIs are refused")
+  void addCodeFlowClients() {
+    CliRun pub = cli("client", "add", "cli-spa", "--redirect-uri", "http://127.0.0.1:3000/cb",
+        "--token-endpoint-auth-method", "none", "--scope", "openid profile");
+    assertThat(pub.code()).isEqualTo(0);
+    assertThat(pub.out()).doesNotContain("client_secret=");
+    var listed = server.http().get(dev.jwtauth.testsupport.AuthClient.Origin.AUTH, "/admin/clients/cli-spa",
+        server.adminToken()).bodyAsJsonObject();
+    assertThat(listed.getJsonArray("redirect_uris")).containsExactly("http://127.0.0.1:3000/cb");
+    assertThat(listed.getJsonArray("grant_types")).containsExactly("authorization_code", "refresh_token");
+    assertThat(listed.getJsonArray("scopes")).containsExactly("openid", "profile");
+    assertThat(listed.getBoolean("public")).isTrue();
+
+    CliRun web = cli("client", "add", "cli-web", "--redirect_uris", "https://app.example.com/cb",
+        "--grant_types", "authorization_code", "--token_endpoint_auth_method", "client_secret_post");
+    assertThat(web.code()).isEqualTo(0);
+    assertThat(web.value("client_secret")).isNotBlank();
+
+    assertThat(cli("client", "add", "cli-bad", "--redirect-uri", "http://app.example.com/cb").code()).isEqualTo(2);
+    assertThat(cli("client", "add", "cli-bad", "--redirect-uri", "https://app.example.com/cb#x").code()).isEqualTo(2);
+    assertThat(cli("client", "add", "cli-bad", "--token-endpoint-auth-method", "none").code())
+        .as("a public client_credentials client has nothing to authenticate with").isEqualTo(2);
+    assertThat(cli("client", "list").out()).contains("cli-spa").contains("PUBLIC").doesNotContain("cli-bad");
+  }
 }
