@@ -274,7 +274,7 @@ stop_server() {
   read -r gn gt gm <<<"$gc"
   printf '{"kind":"server_end","label":"%s","alg":"%s","rss_hwm_kib":%d,"live_heap_after_full_gc_kib":%d,"rss_after_full_gc_kib":%d,"gc_pauses":%d,"gc_pause_total_ms":%s,"gc_pause_max_ms":%s,"blocked_warnings":%d,"errors_logged":%d}\n' \
     "$label" "$alg" "${hwm:-0}" "${live:--1}" "${rss_after:--1}" "$gn" "$gt" "$gm" "$blocked" "$errors" >>"$RAW"
-  cp "$dir/server-$label.log" "$WORK/server-$alg-$label.log"
+  cp "$dir/server-$label.log" "$WORK/server-${alg//\//-}-$label.log"
   local remaining=()
   for entry in "${SERVER_PIDS[@]}"; do [[ ${entry%%:*} != "$pid" ]] && remaining+=("$entry"); done
   SERVER_PIDS=("${remaining[@]:-}")
@@ -295,7 +295,7 @@ rps_of() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(round(d
 # low-rate probe on that URL runs beside the measured run and is recorded as NAME_probe.
 measure() {
   local alg=$1 name=$2 expect=$3 conns=$4 url=$5; shift 5
-  local out="$WORK/$alg-$name${ROUND:+-r$ROUND}"
+  local out="$WORK/${alg//\//-}-$name${ROUND:+-r$ROUND}"
   if [[ ${SKIP_WARMUP:-0} -ne 1 ]]; then
     wrk "$url" -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 10s "$@" >"$out.warmup" 2>&1 || true
   fi
@@ -378,8 +378,8 @@ me_10k_cold() {
   t0=$(date +%s%N)
   for n in $(seq 1 "$COLD_CHUNKS"); do
     wrk "$RES/api/me" -t"$THREADS" -c"$CONNS_GET" -d"${chunk}s" --timeout 10s -s "$LUA/me_many.lua" -- "$DIR/tokens.txt" \
-      >"$WORK/$alg-me-cold-$n.out" 2>&1 || true
-    rps=$(rps_of "$(wrk_json "$WORK/$alg-me-cold-$n.out")")
+      >"$WORK/${alg//\//-}-me-cold-$n.out" 2>&1 || true
+    rps=$(rps_of "$(wrk_json "$WORK/${alg//\//-}-me-cold-$n.out")")
     list="$list${list:+,}$rps"
     # warm: at least 0.8 x the one-token rate, and no longer rising (within 15 % of the last chunk)
     if ((rps * 10 >= target * 8 && rps * 100 <= prev * 115)); then break; fi

@@ -165,9 +165,16 @@ final class TokenService {
     return pair(userId, username, roles, family, clientId, refreshToken, amr, jkt, List.of());
   }
 
+  /**
+   * A user's token pair. A session issued to a client (the code flow: {@code clientId} set) never
+   * carries {@code admin}, at issuance or at any refresh: an administrator signing in to some app
+   * must not hand that app a token the admin API accepts (the admin console signs in at
+   * {@code /auth/login}, with no client). Clients' own tokens follow the same rule.
+   */
   private JsonObject pair(UUID userId, String username, List<String> roles, UUID family, String clientId,
                           String refreshToken, List<String> amr, String jkt, List<String> scopes) {
-    AccessTokens.Issued at = access.issue(userId.toString(), username, roles, SessionIds.of(family), clientId, scopes,
+    List<String> granted = clientId == null ? roles : roles.stream().filter(r -> !r.equals(Names.ADMIN)).toList();
+    AccessTokens.Issued at = access.issue(userId.toString(), username, granted, SessionIds.of(family), clientId, scopes,
         amr, accessTtl, jkt);
     return new TokenResponse(at, refreshToken, refresh.ttl().toSeconds(), scopes).toJson();
   }

@@ -73,7 +73,7 @@ public final class DpopProofs {
   private final long leewaySeconds;
   private final Cache<String, Boolean> seen;
   private final DpopNonces nonces;
-  private final Cache<String, ProofKey> keys = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final Cache<String, ProofKey> keys = Caffeine.newBuilder().executor(Runnable::run).maximumSize(10_000).build();
 
   /**
    * @param window how old a proof may be ({@code DPOP_PROOF_WINDOW}); also how long its jti is remembered
@@ -88,6 +88,7 @@ public final class DpopProofs {
     // A jti must be remembered as long as its proof could still pass: iat up to leeway ahead, then window.
     // Bounded so a flood cannot take the heap; each entry needed a valid signature by the flooder.
     this.seen = Caffeine.newBuilder()
+        .executor(Runnable::run)  // upkeep on the request's thread, not the common pool
         .expireAfterWrite(window.plus(leeway).plusSeconds(1))
         .maximumSize(1_000_000)
         .build();

@@ -215,6 +215,24 @@ class CodeFlowTest {
   }
 
   @Test
+  @DisplayName("An administrator signing in to an app through the code flow gives it no admin role, at issuance or refresh")
+  void noAdminRoleThroughAClient() {
+    TestUser admin = server.server().newUser("adm", "admin", "user");
+    JsonObject tokens = webTokens(signIn(admin, "web-app", WEB_CB, "openid"));
+    JsonObject claims = Jwts.part(tokens.getString("access_token"), 1);
+    assertThat(claims.getJsonArray("roles").getList()).contains("user").doesNotContain("admin");
+    var adminApi = server.server().client.get(server.authPort(), "127.0.0.1", "/admin/users")
+        .putHeader("Authorization", "Bearer " + tokens.getString("access_token")).send().await();
+    assertThat(adminApi.statusCode()).isEqualTo(403);
+
+    var refreshed = exchange(basic("web-app", webSecret),
+        Map.of("grant_type", "refresh_token", "refresh_token", tokens.getString("refresh_token")));
+    assertThat(refreshed.statusCode()).isEqualTo(200);
+    JsonObject after = Jwts.part(refreshed.bodyAsJsonObject().getString("access_token"), 1);
+    assertThat(after.getJsonArray("roles").getList()).contains("user").doesNotContain("admin");
+  }
+
+  @Test
   @DisplayName("A confidential client's refresh needs its own authentication")
   void confidentialRefreshNeedsAuth() {
     JsonObject tokens = webTokens(signIn(server.server().newUser("cr"), "web-app", WEB_CB, "openid"));

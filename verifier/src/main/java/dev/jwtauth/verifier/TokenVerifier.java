@@ -100,10 +100,13 @@ public class TokenVerifier implements JWTAuth {
   /**
    * A cache of verified tokens, keyed by the whole token string: a hit skips only the signature and
    * structure work, never the expiry and revocation checks, and an entry never outlives its token's
-   * exp. Thread-safe; null when {@code size} is 0.
+   * exp. Thread-safe; null when {@code size} is 0. Its upkeep (eviction, expiry) runs on the calling
+   * thread in small batches rather than being handed to the common fork-join pool: on a request
+   * path that is cheaper than the hand-off, and it keeps the pool's threads off busy cores.
    */
   public static Cache<String, JsonObject> newCache(int size, Clock clock) {
     return size <= 0 ? null : Caffeine.newBuilder()
+        .executor(Runnable::run)
         .maximumSize(size)
         .expireAfter(Expiry.<String, JsonObject>creating((token, claims) ->
             Duration.ofSeconds(Math.max(0, claims.getLong("exp") - clock.millis() / 1000))))
