@@ -1,6 +1,7 @@
 // Drives the demo page in headless Chromium (Debian's /usr/bin/chromium, playwright-core from npm):
 // log in, check the decoded payload, call /api/me, refresh, log out, see /api/me rejected, and save
-// a screenshot. Run by DemoPageBrowserTest; by hand:
+// a screenshot (part 1 of the page; part 2, the code flow, is demo-codeflow.mjs's). With
+// DEMO_CODE_FLOW=off it also checks that part 2 says it needs DEMO_CLIENT. Run by DemoPageBrowserTest; by hand:
 //   DEMO_PASSWORD=change-me-now node src/test/browser/demo.mjs http://localhost:8080/demo [screenshot.png]
 // Exit code 0 when every step behaved, 1 otherwise (the reason on stderr).
 
@@ -55,6 +56,13 @@ try {
   await page.waitForFunction(() => !document.getElementById('resource-url').textContent.includes('…'));
   const notice = await page.locator('#notice').isVisible();
   check(!notice, `the page shows a set-up warning: ${await page.locator('#notice').textContent()}`);
+  if (process.env.DEMO_CODE_FLOW === 'off') {
+    // part 2 (the code flow) needs DEMO_CLIENT: without it the page says so and offers no button
+    await page.waitForFunction(() => !document.getElementById('cf-notice').hidden);
+    const cfNotice = await page.textContent('#cf-notice');
+    check(cfNotice.includes('DEMO_CLIENT=true') && await page.locator('#cf-start').isDisabled(),
+      `part 2 without DEMO_CLIENT shows: ${cfNotice}`);
+  }
 
   // 1. log in: the payload shows the username; the token has three coloured parts
   await page.fill('#username', username);

@@ -1,13 +1,15 @@
 // The demo page's script: no framework, no build step. The access token lives only in the
 // variable below (never localStorage or sessionStorage); the refresh token lives only in the
-// HttpOnly cookie, which this script cannot read and never sends by hand.
+// HttpOnly cookie, which this script cannot read and never sends by hand. Part 2 of the page, the
+// code flow with PKCE and DPoP, is codeflow.js.
+
+import { $, base64UrlDecode, describeError, readJson, setStatus } from './page.js';
+import { initCodeFlow } from './codeflow.js';
 
 let accessToken = null;
 let loggedOut = false;
 let resourceUrl = null;
 let expiryTimer = null;
-
-const $ = (id) => document.getElementById(id);
 
 const CLAIMS = {
   iss: 'issuer: who signed the token (the auth server)',
@@ -22,36 +24,8 @@ const CLAIMS = {
   client_id: 'the OAuth 2 client that asked for the token',
 };
 
-function setStatus(el, text, ok) {
-  el.textContent = text;
-  el.classList.toggle('ok', ok === true);
-  el.classList.toggle('bad', ok === false);
-}
-
-function base64UrlDecode(part) {
-  const b64 = part.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((part.length + 3) % 4);
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
-}
-
 function when(seconds) {
   return new Date(seconds * 1000).toLocaleTimeString();
-}
-
-async function readJson(res) {
-  const text = await res.text();
-  if (!text) {
-    return null;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function describeError(body) {
-  return body && body.error ? `${body.error}: ${body.error_description}` : '';
 }
 
 /** Shows the token's three parts in colour, its decoded header and payload, and what each claim means. */
@@ -208,8 +182,9 @@ async function init() {
   setButtons();
 
   const notes = [];
+  let config = null;
   try {
-    const config = await (await fetch('/demo/config.json')).json();
+    config = await (await fetch('/demo/config.json')).json();
     resourceUrl = config.resource_url;
     $('resource-url').textContent = resourceUrl;
     if (!config.cors_allowed) {
@@ -228,6 +203,7 @@ async function init() {
     $('notice').textContent = notes.join(' ');
     $('notice').hidden = false;
   }
+  await initCodeFlow(config);
 }
 
 init();

@@ -97,6 +97,9 @@ import java.util.Set;
  * @param signinSessionTtl  lifetime of the browser's sign-in session on the auth origin (code flow):
  *                          within it a further authorization needs no password (unless {@code prompt=login}
  *                          or {@code max_age} says otherwise)
+ * @param demoClient        register, at start, the public client {@code demo} of the demo page's code flow
+ *                          (redirect URI {@code ISSUER/demo/}, scopes {@code openid profile}) when no
+ *                          client of that id exists; an existing one is never changed
  */
 public record AppConfig(
     String httpHost,
@@ -159,7 +162,8 @@ public record AppConfig(
     Duration dpopProofWindow,
     boolean dpopNonce,
     Duration authCodeTtl,
-    Duration signinSessionTtl) {
+    Duration signinSessionTtl,
+    boolean demoClient) {
 
   /**
    * Every setting name, also the environment variables read: each record component's name in upper
@@ -245,6 +249,11 @@ public record AppConfig(
   public int clusterDnsPort() {
     int colon = clusterDnsName == null ? -1 : clusterDnsName.lastIndexOf(':');
     return colon < 0 ? clusterPort : Integer.parseInt(clusterDnsName.substring(colon + 1));
+  }
+
+  /** The demo page's address under {@code ISSUER}: the redirect URI of its code-flow client ({@code DEMO_CLIENT}). */
+  public String demoRedirectUri() {
+    return issuer + "/demo/";
   }
 
   /** Whether the embedded PostgreSQL is used (no {@code PG_URI}). */
@@ -335,7 +344,8 @@ public record AppConfig(
         r.seconds("DPOP_PROOF_WINDOW", 5, 600),
         r.bool("DPOP_NONCE"),
         r.seconds("AUTH_CODE_TTL", 1, 600),
-        r.seconds("SIGNIN_SESSION_TTL", 60, 86_400));
+        r.seconds("SIGNIN_SESSION_TTL", 60, 86_400),
+        r.bool("DEMO_CLIENT"));
     if (cfg.cluster && cfg.clusterCredentials == null) {
       throw new ConfigException("CLUSTER=true needs CLUSTER_CREDENTIALS, the folder of the cluster's credentials"
           + " (make it once with 'java -jar jwt-auth-server.jar cluster credentials DIR' and give every member a copy).");
@@ -388,6 +398,10 @@ public record AppConfig(
     if (cfg.keyRotationInterval.toSeconds() > 0 && cfg.keyRotationInterval.compareTo(cfg.accessTokenTtl) <= 0) {
       throw new ConfigException("KEY_ROTATION_INTERVAL must be 0 (off) or longer than ACCESS_TOKEN_TTL ("
           + cfg.accessTokenTtl.toSeconds() + " s).");
+    }
+    if (cfg.demoClient && !dev.jwtauth.clients.ClientRules.isValidRedirectUri(cfg.demoRedirectUri())) {
+      throw new ConfigException("DEMO_CLIENT=true needs an ISSUER the demo page can be a redirect URI of: https, or"
+          + " http only to 127.0.0.1, localhost or [::1] (" + cfg.demoRedirectUri() + " is not one).");
     }
     if (cfg.bootstrapAdminPassword != null) {
       dev.jwtauth.users.PasswordPolicy.problem(cfg.bootstrapAdminPassword).ifPresent(problem -> {

@@ -12,10 +12,13 @@ import io.vertx.ext.web.handler.StaticHandler;
 /**
  * The browser demo of the auth origin: {@code GET /demo} (the page), {@code /demo/*} (its script and
  * style, from the classpath's {@code demo/}) and {@code GET /demo/config.json} (where the resource
- * origin is). The page keeps the access token in a script variable and the refresh token in the
- * HttpOnly cookie it asks for at login. Its responses get a Content-Security-Policy that allows
- * this origin's script and style and fetches to this origin and the resource origin; every other
- * response keeps the strict {@code default-src 'none'}.
+ * origin is, and the page's code-flow client). The page shows two ways in: the password form
+ * ({@code /auth/login}; access token in a script variable, refresh token in the HttpOnly cookie it
+ * asks for) and the authorization code flow with PKCE and DPoP (the server's sign-in page, the
+ * public client {@link DemoClient}, a non-extractable WebCrypto key; tokens in script variables).
+ * Its responses get a Content-Security-Policy that allows this origin's script and style and
+ * fetches to this origin and the resource origin; every other response keeps the strict
+ * {@code default-src 'none'}.
  */
 public final class DemoPage {
   /** Where the page is served. */
@@ -43,9 +46,11 @@ public final class DemoPage {
   }
 
   /**
-   * {@code {"resource_url","auth_url","cors_allowed","refresh_cookie_mode"}}: {@code cors_allowed}
-   * says whether the page's origin is in {@code CORS_ALLOWED_ORIGINS}, without which the browser
-   * refuses the page's calls to the resource origin.
+   * {@code {"resource_url","auth_url","cors_allowed","refresh_cookie_mode","code_flow","client_id",
+   * "redirect_uri"}}: {@code cors_allowed} says whether the page's origin is in
+   * {@code CORS_ALLOWED_ORIGINS}, without which the browser refuses the page's calls to the resource
+   * origin; {@code code_flow} whether {@code DEMO_CLIENT} registers the page's client, whose
+   * {@code redirect_uri} is the page under {@code ISSUER} (the page runs the code flow only there).
    */
   private static void settings(RoutingContext ctx, AppConfig config) {
     String page = PublicOrigins.requested(ctx, config);
@@ -55,6 +60,9 @@ public final class DemoPage {
         .put("resource_url", PublicOrigins.resource(ctx, config))
         .put("auth_url", PublicOrigins.auth(ctx, config))
         .put("cors_allowed", allowed)
-        .put("refresh_cookie_mode", config.refreshCookie()));
+        .put("refresh_cookie_mode", config.refreshCookie())
+        .put("code_flow", config.demoClient())
+        .put("client_id", DemoClient.CLIENT_ID)
+        .put("redirect_uri", config.demoRedirectUri()));
   }
 }

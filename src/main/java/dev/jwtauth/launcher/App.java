@@ -2,11 +2,13 @@ package dev.jwtauth.launcher;
 
 import dev.jwtauth.bus.ClusterCredentials;
 import dev.jwtauth.bus.KeySetSeal;
+import dev.jwtauth.clients.ClientRepository;
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.db.Database;
 import dev.jwtauth.db.EmbeddedDatabase;
 import dev.jwtauth.db.Migrations;
+import dev.jwtauth.demo.DemoClient;
 import dev.jwtauth.http.Servers;
 import dev.jwtauth.issuer.IssuerVerticle;
 import dev.jwtauth.keys.KeyManagerVerticle;
@@ -195,6 +197,9 @@ public final class App implements AutoCloseable {
           log.warn("No user exists yet. Restart once with BOOTSTRAP_ADMIN_PASSWORD=<a password of 8+ characters>"
               + " to create user 'admin' (role admin), then create users with POST /admin/users.");
         }
+      }
+      if (cfg.demoClient()) {
+        DemoClient.register(new ClientRepository(pool), cfg).await();
       }
     } finally {
       pool.close().await();

@@ -67,6 +67,8 @@ class DemoPageBrowserTest {
           .redirectOutput(log.toFile());
       pb.environment().put("DEMO_USERNAME", "admin");
       pb.environment().put("DEMO_PASSWORD", TestServer.ADMIN_PASSWORD);
+      // DEMO_CLIENT is off here: part 2 of the page must say that it needs it
+      pb.environment().put("DEMO_CODE_FLOW", "off");
       Process process = pb.start();
       boolean finished = process.waitFor(180, TimeUnit.SECONDS);
       if (!finished) {

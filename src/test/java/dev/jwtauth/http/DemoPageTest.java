@@ -1,5 +1,7 @@
 package dev.jwtauth.http;
 
+import dev.jwtauth.config.AppConfig;
+import dev.jwtauth.config.ConfigException;
 import dev.jwtauth.config.ConfigLoader;
 import dev.jwtauth.testsupport.AuthClient;
 import dev.jwtauth.testsupport.SelfSignedCertificate;
@@ -13,11 +15,15 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import static dev.jwtauth.testsupport.AuthClient.Origin.AUTH;
 import static dev.jwtauth.testsupport.AuthClient.Origin.RESOURCE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The demo page without a browser: {@code GET /demo} is HTML under a Content-Security-Policy that
@@ -44,6 +50,10 @@ class DemoPageTest {
 
   static String pageOrigin() {
     return pageOrigin(server.authPort());
+  }
+
+  static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
   static String resourceOrigin(String host) {
@@ -84,6 +94,15 @@ class DemoPageTest {
     assertThat(js.statusCode()).isEqualTo(200);
     assertThat(js.getHeader("Content-Type")).contains("javascript");
     assertThat(js.bodyAsString()).contains("refresh_cookie: true").doesNotContain("localStorage.", "sessionStorage.");
+    for (String module : List.of("/demo/page.js", "/demo/codeflow.js", "/demo/dpop.js")) {
+      var res = http().get(AUTH, module);
+      assertThat(res.statusCode()).as(module).isEqualTo(200);
+      assertThat(res.getHeader("Content-Type")).as(module).contains("javascript");
+      assertThat(res.bodyAsString()).as(module).doesNotContain("localStorage.", "sessionStorage.", "document.cookie");
+    }
+    // the DPoP key: ECDSA P-256 made with extractable false
+    assertThat(http().get(AUTH, "/demo/dpop.js").bodyAsString())
+        .contains("generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])");
     assertThat(css.statusCode()).isEqualTo(200);
     assertThat(css.getHeader("Content-Type")).startsWith("text/css");
     assertThat(js.getHeader("Content-Security-Policy")).contains("script-src 'self'");
@@ -103,9 +122,79 @@ class DemoPageTest {
     assertThat(body.getString("auth_url")).isEqualTo("http://127.0.0.1:" + server.authPort());
     assertThat(body.getBoolean("cors_allowed")).as("127.0.0.1 is not in the CORS list").isFalse();
     assertThat(body.getBoolean("refresh_cookie_mode")).isFalse();
+    assertThat(body.getBoolean("code_flow")).as("DEMO_CLIENT is off by default").isFalse();
+    assertThat(body.getString("client_id")).isEqualTo("demo");
+    assertThat(body.getString("redirect_uri")).isEqualTo(ConfigLoader.defaults().getString("ISSUER") + "/demo/");
     assertThat(byName.bodyAsJsonObject().getString("resource_url")).isEqualTo(resourceOrigin("localhost"));
     assertThat(byName.bodyAsJsonObject().getBoolean("cors_allowed")).isTrue();
     assertThat(res.getHeader("Content-Security-Policy")).isEqualTo(STRICT_CSP);
+  }
+
+  @Test
+  @DisplayName("DEMO_CLIENT=true registers the public client demo (code flow, redirect URI ISSUER/demo/, openid profile) and its sign-in page answers")
+  void demoClientRegistered() {
+    int authPort = TestServer.freePort();
+    String origin = "http://localhost:" + authPort;
+    try (TestServer demo = TestServer.start(Map.of("ISSUER", origin, "DEMO_CLIENT", "true", "CORS_ALLOWED_ORIGINS", origin),
+        authPort, TestServer.freePort())) {
+      String admin = demo.adminToken();
+      JsonObject client = demo.http().get(AUTH, "/admin/clients/demo", admin).bodyAsJsonObject();
+      assertThat(client.getBoolean("public")).isTrue();
+      assertThat(client.getJsonArray("redirect_uris").getList()).containsExactly(origin + "/demo/");
+      assertThat(client.getJsonArray("grant_types").getList()).containsExactlyInAnyOrder("authorization_code", "refresh_token");
+      assertThat(client.getString("scope")).isEqualTo("openid profile");
+      assertThat(client.getJsonArray("roles").getList()).isEmpty();
+
+      var config = demo.http().request(HttpMethod.GET, AUTH, "/demo/config.json")
+          .putHeader("Host", "localhost:" + authPort).send().await().bodyAsJsonObject();
+      assertThat(config.getBoolean("code_flow")).isTrue();
+      assertThat(config.getString("redirect_uri")).isEqualTo(origin + "/demo/");
+
+      var signIn = demo.http().request(HttpMethod.GET, AUTH, "/oauth2/authorize?response_type=code&client_id=demo"
+          + "&redirect_uri=" + encode(origin + "/demo/") + "&scope=openid%20profile&state=s1"
+          + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256").send().await();
+      assertThat(signIn.statusCode()).isEqualTo(200);
+      assertThat(signIn.bodyAsString()).contains("name=\"username\"", "name=\"password\"", "to continue to <strong>demo</strong>");
+
+      var elsewhere = demo.http().request(HttpMethod.GET, AUTH, "/oauth2/authorize?response_type=code&client_id=demo"
+          + "&redirect_uri=" + encode("http://localhost:" + authPort + "/demo/x")
+          + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256").send().await();
+      assertThat(elsewhere.statusCode()).as("only the page itself is a redirect URI").isEqualTo(400);
+      assertThat(elsewhere.getHeader("Location")).isNull();
+    }
+  }
+
+  @Test
+  @DisplayName("DEMO_CLIENT never changes an existing client named demo: an administrator's registration survives a restart")
+  void demoClientLeavesExistingAlone() {
+    int authPort = TestServer.freePort();
+    String origin = "http://localhost:" + authPort;
+    try (TestServer demo = TestServer.start(Map.of("ISSUER", origin, "DEMO_CLIENT", "true"), authPort, TestServer.freePort())) {
+      String admin = demo.adminToken();
+      assertThat(demo.http().request(HttpMethod.DELETE, AUTH, "/admin/clients/demo")
+          .putHeader("Authorization", "Bearer " + admin).send().await().statusCode()).isEqualTo(204);
+      var created = demo.http().post("/admin/clients", admin, new JsonObject().put("client_id", "demo")
+          .put("redirect_uris", new io.vertx.core.json.JsonArray().add("https://app.example.com/callback"))
+          .put("scope", "openid"));
+      assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+
+      demo.restart();
+
+      JsonObject client = demo.http().get(AUTH, "/admin/clients/demo", demo.adminToken()).bodyAsJsonObject();
+      assertThat(client.getBoolean("public")).isFalse();
+      assertThat(client.getJsonArray("redirect_uris").getList()).containsExactly("https://app.example.com/callback");
+    }
+  }
+
+  @Test
+  @DisplayName("DEMO_CLIENT=true with an ISSUER that cannot be a redirect URI (plain http to a non-loopback host) stops start-up naming DEMO_CLIENT")
+  void demoClientNeedsUsableIssuer() {
+    JsonObject settings = ConfigLoader.defaults().put("DEMO_CLIENT", "true").put("ISSUER", "http://auth.example.com");
+
+    assertThatThrownBy(() -> AppConfig.from(settings)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("DEMO_CLIENT").hasMessageContaining("http://auth.example.com/demo/");
+    assertThat(AppConfig.from(ConfigLoader.defaults().put("DEMO_CLIENT", "true")).demoRedirectUri())
+        .isEqualTo("http://localhost:8080/demo/");
   }
 
   @Test
