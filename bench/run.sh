@@ -57,6 +57,8 @@ USERS=16           # login round-robins over these users
 USER_PASSWORD='bench-password-1'
 ADMIN_PASSWORD='bench-admin-password'
 CLIENT_ID=bench-client
+CODE_CLIENT_ID=bench-spa            # a public client for the code-flow scenario
+CODE_REDIRECT=http://127.0.0.1:9/cb # never called: the tool reads the 303's Location
 ARGON2_M=19456 ARGON2_T=2 ARGON2_P=1
 CORES=$(nproc)
 CLK_TCK=$(getconf CLK_TCK)
@@ -356,6 +358,9 @@ prepare() { # ALG: users, client, token sizes, token files in $DIR
     -d "{\"client_id\":\"$CLIENT_ID\",\"roles\":[\"service\"],\"scopes\":[\"api\"]}" | json_field client_secret) \
     || die "creating the client failed"
   BASIC=$(printf '%s:%s' "$CLIENT_ID" "$SECRET" | base64 -w0)
+  curl -sf -o /dev/null "$AUTH/admin/clients" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"client_id\":\"$CODE_CLIENT_ID\",\"token_endpoint_auth_method\":\"none\",\"scope\":\"openid\",\"redirect_uris\":[\"$CODE_REDIRECT\"]}" \
+    || die "creating the code-flow client failed"
   USER_TOKEN=$(login_json bench001 "$USER_PASSWORD" | json_field access_token)
   local client_token
   client_token=$(curl -sf -u "$CLIENT_ID:$SECRET" "$AUTH/oauth2/token" -d grant_type=client_credentials \
@@ -411,6 +416,29 @@ me_dpop() {
     -H "Authorization: Bearer $USER_TOKEN" -s "$LUA/static.lua"
   SKIP_WARMUP=1 DURATION=$secs measure "$alg" me_dpop 200 "$CONNS_GET" "$RES/api/me" -s "$LUA/me_dpop.lua" -- "$DIR/dpop"
   rm -f "$DIR"/dpop*.txt
+}
+
+# code_flow ALG: the code flow as a browser and a public client run it, one flow = GET /oauth2/authorize
+# (prompt=login, no cookie), the sign-in form's post (one argon2id hash), the 303's code, POST
+# /oauth2/token with the PKCE verifier. wrk cannot follow a redirect or carry hidden fields, so
+# bench/tools/CodeFlowBench.java runs CONNS_LOGIN flows at a time with the JDK's HttpClient: a warm-up
+# run, then the measured one with the server's and PostgreSQL's CPU. Run right after the login
+# scenario: the report gives flows/s ÷ logins/s of the same server.
+code_flow() {
+  local alg=$1 out="$WORK/$1-code_flow" c0 p0 c1 p1 tt0 tt1 e0 h0 gc0 j0 o0 e1 h1 gc1 j1 o1 json
+  java -cp "$JAR" "$TOOLS/CodeFlowBench.java" "$AUTH" "$CODE_CLIENT_ID" "$CODE_REDIRECT" bench "$USERS" "$USER_PASSWORD" \
+    "$CONNS_LOGIN" "$WARMUP" >"$out.warmup" 2>&1 || { cat "$out.warmup" >&2; die "code-flow warm-up failed"; }
+  tt0=$(thread_ticks "$PID"); c0=$(cpu_ticks "$PID"); p0=$(pg_ticks "$DIR")
+  java -cp "$JAR" "$TOOLS/CodeFlowBench.java" "$AUTH" "$CODE_CLIENT_ID" "$CODE_REDIRECT" bench "$USERS" "$USER_PASSWORD" \
+    "$CONNS_LOGIN" "$DURATION" >"$out.out" 2>"$out.err" || { cat "$out.out" "$out.err" >&2; die "code-flow scenario failed"; }
+  c1=$(cpu_ticks "$PID"); p1=$(pg_ticks "$DIR"); tt1=$(thread_ticks "$PID")
+  json=$(tail -1 "$out.out")
+  read -r e0 h0 gc0 j0 o0 <<<"$tt0"
+  read -r e1 h1 gc1 j1 o1 <<<"$tt1"
+  printf '{"kind":"flow","alg":"%s","name":"code_flow","connections":%d,"duration_s":%d,"server_cpu_ticks":%d,"pg_cpu_ticks":%d,"server_threads_ticks":{"eventloop":%d,"argon2":%d,"gc":%d,"jit":%d,"other":%d},"result":%s}\n' \
+    "$alg" "$CONNS_LOGIN" "$DURATION" $((c1 - c0)) $((p1 - p0)) $((e1 - e0)) $((h1 - h0)) $((gc1 - gc0)) $((j1 - j0)) $((o1 - o0)) \
+    "$json" >>"$RAW"
+  log "$alg code_flow: $(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["flows_per_s"], "flows/s,", d["failed"], "failed")' "$json")"
 }
 
 # --- run ---------------------------------------------------------------------------------------
@@ -479,6 +507,7 @@ for ALG in $ALGS; do
     THREADS=1 measure "$ALG" probe_idle 200 1 "$RES/public/ping" -s "$LUA/probe.lua"
     PROBE_URL="$RES/public/ping" measure "$ALG" login 200 "$CONNS_LOGIN" "$AUTH/auth/login" \
       -s "$LUA/login.lua" -- bench "$USERS" "$USER_PASSWORD"
+    code_flow "$ALG"
   fi
   measure "$ALG" open_route_end 200 "$CONNS_GET" "$RES/public/ping" -s "$LUA/static.lua"
   stop_server "$PID" "$DIR" first-start "$ALG"

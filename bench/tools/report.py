@@ -151,6 +151,7 @@ def main():
     server_ends = [r for r in records if r["kind"] == "server_end"]
     tokens = [r for r in records if r["kind"] == "token"]
     cold = [r for r in records if r["kind"] == "cold_pass"]
+    code_flows = []
     blocked = sum(r["blocked_warnings"] for r in server_ends)
     logged_errors = sum(r["errors_logged"] for r in server_ends)
 
@@ -265,6 +266,28 @@ def main():
                        f"median {fmt(s['rps'])} vs {fmt(baseline[alg])} req/s{per_round}{by_cpu}",
                        round(s["ratio_to_open"], 3), 0.80,
                        s["ratio_to_open"] >= 0.80 and s["unexpected_status"] == 0)
+    # the code flow (issue 12): whole flows by CodeFlowBench.java, one argon2id hash each, against the
+    # password logins of the same server just before
+    for r in records:
+        if r["kind"] != "flow":
+            continue
+        res = r["result"]
+        lg = get(r["alg"], "login")
+        flows = res["flows"]
+        f = {"alg": r["alg"], "name": r["name"], "connections": r["connections"], "seconds": res["seconds"],
+             "flows": flows, "failed": res["failed"], "flows_per_s": res["flows_per_s"],
+             "p50_ms": res["latency_ms"]["p50"], "p99_ms": res["latency_ms"]["p99"], "max_ms": res["latency_ms"]["max"],
+             "step_p50_ms": res["step_p50_ms"], "failures": res["failures"], "statuses": res["statuses"],
+             "server_cpu_ms_per_flow": 1000.0 * r["server_cpu_ticks"] / tck / flows if flows else None,
+             "pg_cpu_ms_per_flow": 1000.0 * r["pg_cpu_ticks"] / tck / flows if flows else None,
+             "server_threads_cpu_s": {k: v / tck for k, v in r.get("server_threads_ticks", {}).items()},
+             "login_rps": lg["rps"] if lg else None,
+             "ratio_to_login": res["flows_per_s"] / lg["rps"] if lg and lg["rps"] else None}
+        code_flows.append(f)
+        if f["ratio_to_login"] is not None:
+            ratios.append({"name": f"{r['alg']} code flows/s ÷ password logins/s (authorize + sign-in + token; one argon2id each)",
+                           "value": f["ratio_to_login"], "numerator": f["flows_per_s"], "denominator": lg["rps"]})
+
     rss = [s["rss_max_mib"] for s in scenarios if "rss_max_mib" in s]
     firsts = [r for r in server_ends if r["label"] == "first-start"]
     hwm = [r["rss_hwm_kib"] / MIB for r in firsts]
@@ -310,6 +333,7 @@ def main():
 
     report = {"meta": meta, "ceilings": ceilings, "baseline_open_route_rps": baseline, "scenarios": scenarios,
               "servers": servers, "server_ends": server_ends, "tokens": tokens, "cold_passes": cold,
+              "code_flows": code_flows,
               "ratios": ratios, "targets": targets, "blocked_thread_warnings": blocked}
     with open(a.json, "w") as f:
         json.dump(report, f, indent=2, sort_keys=False)
@@ -404,6 +428,29 @@ def markdown(r, algs, get, cores):
         note = f" ({t['note']})" if t["note"] else ""
         w(f"| {t['target']} | {t['text']} | {t['measured']}{note} | {t['value']} | {thr} | {met} |")
     w("")
+
+    if r.get("code_flows"):
+        w("## Code flow: authorize + sign-in + token\n")
+        w("Whole flows of a browser and a public client (`bench/tools/CodeFlowBench.java`, the JDK's HttpClient: "
+          "wrk cannot follow a redirect): `GET /oauth2/authorize` (PKCE, `prompt=login`, no cookie), the sign-in "
+          "form's post (one argon2id hash), the 303's code, `POST /oauth2/token`. Run right after the login "
+          "scenario on the same server; argon2id dominates both, so flows/s ÷ logins/s shows what the two "
+          "extra requests and the code's rows cost. Flows count when they end inside the window and the workers "
+          "start with it, so the first flow-latency of the window ends none: read the ratio from a 5 s or longer "
+          "run, not from a 1 s smoke run.\n")
+        w("| alg | conns | flows/s | ÷ logins/s | flows | failed | p50 ms | p99 ms | step p50 ms (authorize / sign-in / token) | "
+          "server CPU ms/flow | PG CPU ms/flow | argon2 workers s |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for f in r["code_flows"]:
+            st = f["step_p50_ms"]
+            failed = str(f["failed"]) + (" (" + ", ".join(f"{k} {v}" for k, v in f["statuses"].items()) + ")"
+                                        if f["statuses"] else "")
+            w(f"| {f['alg']} | {f['connections']} | {fmt(f['flows_per_s'], 1)} | {fmt(f['ratio_to_login'], 3)} | "
+              f"{f['flows']} | {failed} | {fmt(f['p50_ms'], 1)} | {fmt(f['p99_ms'], 1)} | "
+              f"{fmt(st['authorize'], 1)} / {fmt(st['sign_in'], 1)} / {fmt(st['token'], 1)} | "
+              f"{fmt(f['server_cpu_ms_per_flow'], 1)} | {fmt(f['pg_cpu_ms_per_flow'], 1)} | "
+              f"{fmt(f['server_threads_cpu_s'].get('argon2'), 2)} |")
+        w("")
 
     w("## Server CPU by thread group (seconds during the measured run)\n")
     w("Event loops route, sign and verify; argon2 is the hashing pool; GC and JIT are the JVM's own threads.\n")

@@ -2,6 +2,8 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.clients.Client;
 import dev.jwtauth.clients.ClientRepository;
+import dev.jwtauth.http.ClientAddress;
+import dev.jwtauth.mfa.SecondFactor;
 import dev.jwtauth.oidc.AuthorizationRequest;
 import dev.jwtauth.oidc.AuthorizationStore;
 import dev.jwtauth.oidc.Pkce;
@@ -30,7 +32,8 @@ import java.util.Set;
  * page, never redirected (RFC 6749 §4.1.2.1); every other error goes back to the redirect URI with
  * {@code error}, {@code state} and {@code iss} (RFC 9207). A browser with a live sign-in session
  * (cookie, see {@link SignInStep#COOKIE}) gets its code at once, unless {@code prompt=login} or
- * {@code max_age} ask for the password again; {@code prompt=none} without one is
+ * {@code max_age} ask for the password again, or the session was a password alone and the user
+ * now has (or must have) a second factor; {@code prompt=none} without a usable one is
  * {@code login_required}. Otherwise the request waits in PostgreSQL (so the form can be posted to
  * any event loop or auth process) and the sign-in page is shown; its post is {@link SignInStep}'s.
  */
@@ -40,17 +43,20 @@ final class AuthorizeHandler {
 
   private final ClientRepository clients;
   private final AuthorizationStore store;
+  private final SecondFactor secondFactor;
   private final SignInStep signIn;
   private final AuthorizationResponses responses;
   private final Duration codeTtl;
   private final Clock clock;
 
-  AuthorizeHandler(ClientRepository clients, AuthorizationStore store, PasswordCheck passwords, String issuer,
-                   Duration codeTtl, Duration sessionTtl, Clock clock) {
+  AuthorizeHandler(ClientRepository clients, AuthorizationStore store, PasswordCheck passwords,
+                   SecondFactor secondFactor, ClientAddress addresses, String issuer, Duration codeTtl,
+                   Duration sessionTtl, Clock clock) {
     this.clients = clients;
     this.store = store;
+    this.secondFactor = secondFactor;
     this.responses = new AuthorizationResponses(issuer);
-    this.signIn = new SignInStep(store, passwords, responses, codeTtl, sessionTtl, clock);
+    this.signIn = new SignInStep(store, passwords, secondFactor, addresses, responses, codeTtl, sessionTtl, clock);
     this.codeTtl = codeTtl;
     this.clock = clock;
   }
@@ -65,7 +71,8 @@ final class AuthorizeHandler {
     if (form == null) {
       return;
     }
-    if (form.contains("request_id") || form.contains("csrf_token") || form.contains("password")) {
+    if (form.contains("request_id") || form.contains("csrf_token") || form.contains("password")
+        || form.contains("mfa_token")) {
       signIn.signIn(ctx, form);
     } else {
       authorize(ctx, form);
@@ -237,14 +244,14 @@ final class AuthorizeHandler {
   private void continueWithSession(RoutingContext ctx, AuthorizationRequest request) {
     Cookie cookie = ctx.request().getCookie(SignInStep.COOKIE);
     Future<Optional<AuthorizationStore.Session>> session = "login".equals(request.prompt()) || cookie == null
-        ? Future.succeededFuture(Optional.empty()) : store.session(cookie.getValue());
+        ? Future.succeededFuture(Optional.empty()) : store.session(cookie.getValue()).compose(this::usable);
     session.compose(s -> {
       long now = clock.millis() / 1000;
       Optional<AuthorizationStore.Session> usable = s.filter(x -> request.maxAge() == null
           || now - x.authTime() <= request.maxAge());
       if (usable.isPresent()) {
         AuthorizationStore.Session live = usable.get();
-        return store.createCode(request, live.userId(), live.authTime(), live.tokenHash(), codeTtl)
+        return store.createCode(request, live.userId(), live.authTime(), live.amr(), live.tokenHash(), codeTtl)
             .map(code -> {
               responses.code(ctx, request, code);
               return null;
@@ -259,5 +266,17 @@ final class AuthorizeHandler {
         return null;
       });
     }).onFailure(ctx::fail);
+  }
+
+  /**
+   * A session made by a password alone does not stand in for a user who has since enrolled a
+   * second factor (or been given a role that requires one): that user signs in again, with it.
+   */
+  private Future<Optional<AuthorizationStore.Session>> usable(Optional<AuthorizationStore.Session> session) {
+    if (session.isEmpty()) {
+      return Future.succeededFuture(session);
+    }
+    AuthorizationStore.Session s = session.get();
+    return secondFactor.satisfiedBy(s.userId(), s.roles(), s.amr()).map(ok -> ok ? session : Optional.empty());
   }
 }

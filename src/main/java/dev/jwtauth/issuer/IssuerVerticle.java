@@ -117,8 +117,8 @@ public final class IssuerVerticle extends VerticleBase {
     router.post("/oauth2/token").handler(body).handler(oauth2::token);
     router.post("/oauth2/revoke").handler(body).handler(oauth2::revoke);
     router.post("/oauth2/introspect").handler(body).handler(oauth2::introspect);
-    AuthorizeHandler authorize = new AuthorizeHandler(clients, codeFlow, passwords, config.issuer(),
-        config.authCodeTtl(), config.signinSessionTtl(), clock);
+    AuthorizeHandler authorize = new AuthorizeHandler(clients, codeFlow, passwords, secondFactor,
+        shared.guards().clientAddress(), config.issuer(), config.authCodeTtl(), config.signinSessionTtl(), clock);
     router.get("/oauth2/authorize").handler(authorize::handle);
     router.post("/oauth2/authorize").handler(body).handler(authorize::handle);
     OidcHandlers oidc = new OidcHandlers(users, clients, codeFlow, tokens);

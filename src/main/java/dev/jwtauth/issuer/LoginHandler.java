@@ -9,6 +9,7 @@ import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.process.LoginGuards;
 import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.User;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -89,20 +90,25 @@ final class LoginHandler implements Handler<RoutingContext> {
     // the second call's proof (if any) binds the tokens, as the first call's would have
     String jkt = proofs.jkt(ctx);
     String address = guards.clientAddress().of(ctx.request());
-    Metrics metrics = Metrics.of(ctx.vertx());
     secondFactor.verify(mfaToken, code, recovery, address)
-        .onComplete(ar -> {
-          metrics.login(ar.succeeded() ? "mfa_success" : ar.cause() instanceof ApiError e && e.status() == 429
-              ? "mfa_locked" : ar.cause() instanceof ApiError ? "mfa_failure" : "error");
-          if (ar.succeeded()) {
-            User user = ar.result().user();
-            Audit.record(ctx.vertx(), Audit.event("login_success").put("user_id", user.id().toString())
-                .put("username", user.username()).put("address", address)
-                .put("details", new JsonObject().put("amr", new JsonArray(ar.result().amr()))));
-          }
-        })
+        .onComplete(ar -> recordSecondStep(ctx, address, ar))
         .compose(verified -> tokens.issueForUser(verified.user(), verified.amr(), jkt))
         .onSuccess(res -> responses.send(ctx, res, asCookie))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Metrics and audit of a second step, on every sign-in door ({@code /auth/login}, the code
+   * flow's page): {@code login_success} with the {@code amr} once the factor is proven.
+   */
+  static void recordSecondStep(RoutingContext ctx, String address, AsyncResult<SecondFactor.Verified> ar) {
+    Metrics.of(ctx.vertx()).login(ar.succeeded() ? "mfa_success" : ar.cause() instanceof ApiError e && e.status() == 429
+        ? "mfa_locked" : ar.cause() instanceof ApiError ? "mfa_failure" : "error");
+    if (ar.succeeded()) {
+      User user = ar.result().user();
+      Audit.record(ctx.vertx(), Audit.event("login_success").put("user_id", user.id().toString())
+          .put("username", user.username()).put("address", address)
+          .put("details", new JsonObject().put("amr", new JsonArray(ar.result().amr()))));
+    }
   }
 }

@@ -11,8 +11,9 @@ import java.net.URI;
  * that cannot go back to the client. No script at all, no third-party resource; every page is sent
  * with a strict CSP ({@code default-src 'none'}; the form may post only to this origin and be
  * redirected only to the client's), {@code frame-ancestors 'none'} and {@code X-Frame-Options: DENY}
- * against clickjacking, {@code no-store} and {@code no-referrer}. A further step after the password
- * (a one-time code) is another {@link #form}-like method posting the same hidden fields.
+ * against clickjacking, {@code no-store} and {@code no-referrer}. After the password of a user with
+ * a second factor, {@link #secondFactor} asks for the code (or a recovery code) on a form posting
+ * the same hidden fields plus the login challenge ({@code mfa_token}).
  */
 final class SignInPage {
   /** The form's action: the sign-in step of {@code /oauth2/authorize} (POST with the hidden fields). */
@@ -49,6 +50,61 @@ final class SignInPage {
         + "<p><button type=\"submit\">Sign in</button></p>"
         + "</form></main></body></html>\n";
     send(ctx, status, html, origin(redirectUri));
+  }
+
+  /**
+   * The second-factor form of a pending request, after the right password: a TOTP {@code code},
+   * or (folded away, no script needed) a {@code recovery_code}; both forms carry the hidden
+   * {@code request_id}, {@code csrf_token} and {@code mfa_token} (the login challenge: single use,
+   * short-lived, stored hashed, bound to the user).
+   *
+   * @param status   200, or the status of a failed attempt (400, 401, 429)
+   * @param mfaToken the login challenge of {@link dev.jwtauth.mfa.SecondFactor#afterPassword}
+   * @param error    a sentence to show, or null
+   */
+  static void secondFactor(RoutingContext ctx, int status, String requestId, String csrf, String clientId,
+                           String redirectUri, String mfaToken, String error) {
+    String hidden = "<input type=\"hidden\" name=\"request_id\" value=\"" + escape(requestId) + "\">"
+        + "<input type=\"hidden\" name=\"csrf_token\" value=\"" + escape(csrf) + "\">"
+        + "<input type=\"hidden\" name=\"mfa_token\" value=\"" + escape(mfaToken) + "\">";
+    String html = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        + "<title>Two-step verification</title></head><body><main>"
+        + "<h1>Two-step verification</h1>"
+        + "<p>to continue to <strong>" + escape(clientId) + "</strong></p>"
+        + (error == null ? "" : "<p role=\"alert\" class=\"error\">" + escape(error) + "</p>")
+        + "<form method=\"post\" action=\"" + ACTION + "\">" + hidden
+        + "<p><label for=\"code\">Code from your authenticator app</label><br>"
+        + "<input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\""
+        + " maxlength=\"16\" required autofocus></p>"
+        + "<p><button type=\"submit\">Verify</button></p>"
+        + "</form>"
+        + "<details><summary>Use a recovery code instead</summary>"
+        + "<form method=\"post\" action=\"" + ACTION + "\">" + hidden
+        + "<p><label for=\"recovery_code\">Recovery code</label><br>"
+        + "<input id=\"recovery_code\" name=\"recovery_code\" type=\"text\" autocomplete=\"off\" maxlength=\"64\""
+        + " required></p>"
+        + "<p><button type=\"submit\">Use the recovery code</button></p>"
+        + "</form></details></main></body></html>\n";
+    send(ctx, status, html, origin(redirectUri));
+  }
+
+  /**
+   * The page of a user who must sign in with a second factor and has none yet
+   * ({@code REQUIRE_MFA_ROLES}): no form, no code; where to enrol first.
+   */
+  static void enrolmentRequired(RoutingContext ctx, String clientId) {
+    String html = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        + "<title>Set up two-step verification first</title></head><body><main>"
+        + "<h1>Set up two-step verification first</h1>"
+        + "<p>to continue to <strong>" + escape(clientId) + "</strong></p>"
+        + "<p role=\"alert\" class=\"error\">This account must sign in with a second factor (an authenticator app)"
+        + " and has none yet, so it cannot sign in here.</p>"
+        + "<p>Set one up first: sign in on the <a href=\"/console\">console</a> (or with <code>POST /auth/login</code>,"
+        + " which answers <code>mfa_enrollment_required</code>) and follow the enrolment; then go back to the"
+        + " application and sign in again.</p></main></body></html>\n";
+    send(ctx, 403, html, null);
   }
 
   /** An error page: for a request whose client or redirect URI cannot be trusted, never a redirect. */

@@ -183,14 +183,15 @@ final class TokenService {
    * The token response of a redeemed authorization code (RFC 6749 §4.1.4): a new session (the
    * code's refresh family, so its {@code sid} is the code's), an access token with the granted
    * scopes and {@code client_id}, a rotating refresh token bound to the client, and with scope
-   * {@code openid} an ID token (OIDC Core §3.1.3.3).
+   * {@code openid} an ID token (OIDC Core §3.1.3.3). Every token carries the sign-in's {@code amr}
+   * as the code recorded it ({@code ["pwd"]}, or {@code ["pwd","otp"]} after a second factor).
    */
   Future<JsonObject> issueForCode(AuthorizationStore.Redemption code, String jkt) {
-    return refresh.create(code.familyId(), code.userId(), code.clientId(), code.scopes(), SecondFactor.AMR_PWD, jkt)
+    return refresh.create(code.familyId(), code.userId(), code.clientId(), code.scopes(), code.amr(), jkt)
         .map(refreshToken -> {
       metrics.issued("authorization_code");
       JsonObject res = pair(code.userId(), code.username(), code.roles(), code.familyId(), code.clientId(),
-          refreshToken, SecondFactor.AMR_PWD, jkt, code.scopes());
+          refreshToken, code.amr(), jkt, code.scopes());
       if (code.scopes().contains("openid")) {
         res.put("id_token", idToken(code, res.getString("access_token")));
       }
@@ -211,7 +212,7 @@ final class TokenService {
         .put("auth_time", code.authTime())
         .put("at_hash", access.atHash(accessToken))
         .put("sid", SessionIds.of(code.familyId()))
-        .put("amr", new io.vertx.core.json.JsonArray().add("pwd"));
+        .put("amr", new io.vertx.core.json.JsonArray(code.amr()));
     if (code.nonce() != null) {
       claims.put("nonce", code.nonce());
     }

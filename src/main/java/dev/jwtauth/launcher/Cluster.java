@@ -53,6 +53,9 @@ final class Cluster {
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "0");
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    // members that started apart (both found nobody at their first join: a slow start, pods that
+    // came up together) look for each other again every 10 s and merge, not only every 120 s
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
     NetworkConfig network = config.getNetworkConfig();

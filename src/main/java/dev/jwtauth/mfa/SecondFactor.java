@@ -44,7 +44,8 @@ public final class SecondFactor {
   public static final List<String> AMR_PWD_OTP = List.of("pwd", "otp");
   /** Second-factor methods a login challenge accepts. */
   public static final List<String> METHODS = List.of("totp", "recovery_code");
-  static final ApiError BAD_CHALLENGE =
+  /** A challenge that is unknown, expired, used, or dead after too many wrong codes: sign in again. */
+  public static final ApiError BAD_CHALLENGE =
       new ApiError(401, "invalid_grant", "The mfa_token is invalid, expired, used, or has had too many wrong codes.");
   static final ApiError BAD_CODE = new ApiError(401, "invalid_grant", "The code is incorrect.");
 
@@ -105,6 +106,21 @@ public final class SecondFactor {
   /** Whether a holder of these roles must sign in with a second factor. */
   public boolean requiredFor(List<String> roles) {
     return RequireMfa.required(requiredRoles, roles);
+  }
+
+  /**
+   * Whether an earlier sign-in authenticated by {@code amr} (a browser's sign-in session) still
+   * satisfies the user's second-factor rule: with {@code otp} always; with a password alone only
+   * while the user has no confirmed TOTP and no role of {@code REQUIRE_MFA_ROLES}.
+   */
+  public Future<Boolean> satisfiedBy(UUID userId, List<String> roles, List<String> amr) {
+    if (amr.contains("otp")) {
+      return Future.succeededFuture(true);
+    }
+    if (requiredFor(roles)) {
+      return Future.succeededFuture(false);
+    }
+    return store.confirmed(userId).map(confirmed -> !confirmed);
   }
 
   /** After a verified password of {@code user}: issue now, ask for a code, or only let it enrol. */

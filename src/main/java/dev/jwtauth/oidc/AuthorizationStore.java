@@ -25,12 +25,15 @@ import java.util.UUID;
  * The code flow's tables: {@code authorization_requests} (a request waiting for its password,
  * with its CSRF token's hash), {@code signin_sessions} (the browser's sign-in, by cookie) and
  * {@code authorization_codes} (single use, hashed, bound to client, redirect URI, PKCE challenge,
- * nonce, scopes, user, auth_time and the session its exchange creates). Secrets (CSRF tokens,
+ * nonce, scopes, user, auth_time, amr and the session its exchange creates). Sessions and codes
+ * record how the sign-in was authenticated ({@code amr}: {@code ["pwd"]} or {@code ["pwd","otp"]},
+ * RFC 8176; a row from before migration V10 reads as {@code ["pwd"]}). Secrets (CSRF tokens,
  * session cookies, codes) are 256 random bits and only their SHA-256 is stored.
  */
 public final class AuthorizationStore {
   /** How long the sign-in page may wait for its password. */
   public static final Duration PENDING_TTL = Duration.ofMinutes(10);
+  private static final List<String> PWD = List.of("pwd");
 
   private final Pool pool;
   private final Clock clock;
@@ -101,23 +104,27 @@ public final class AuthorizationStore {
    *
    * @param tokenHash the SHA-256 of its cookie
    * @param userId    who signed in
-   * @param authTime  when the password was checked, epoch seconds
+   * @param authTime  when the sign-in was completed, epoch seconds
+   * @param amr       how it was authenticated ({@code ["pwd"]} or {@code ["pwd","otp"]})
+   * @param roles     the user's roles now (whether a second factor is required of them)
    */
-  public record Session(Buffer tokenHash, UUID userId, long authTime) {
+  public record Session(Buffer tokenHash, UUID userId, long authTime, List<String> amr, List<String> roles) {
   }
 
   private static final String PUT_SESSION =
-      "INSERT INTO signin_sessions (token_hash, user_id, auth_time, expires_at) VALUES ($1, $2, $3, $4)";
+      "INSERT INTO signin_sessions (token_hash, user_id, auth_time, expires_at, amr) VALUES ($1, $2, $3, $4, $5)";
 
-  /** Starts a sign-in session for {@code userId} that signed in now; answers its cookie value. */
-  public Future<String> createSession(UUID userId, Duration ttl) {
+  /** Starts a sign-in session for {@code userId} that signed in now by {@code amr}; answers its cookie value. */
+  public Future<String> createSession(UUID userId, List<String> amr, Duration ttl) {
     String token = AccessTokens.randomId(32);
     Instant now = clock.instant();
-    return pool.preparedQuery(PUT_SESSION).execute(Tuple.of(hash(token), userId, at(now), at(now.plus(ttl))))
+    return pool.preparedQuery(PUT_SESSION).execute(Tuple.of(hash(token), userId, at(now), at(now.plus(ttl)),
+            amr.toArray(new String[0])))
         .map(rows -> token);
   }
 
-  private static final String GET_SESSION = "SELECT s.token_hash, s.user_id, s.auth_time FROM signin_sessions s"
+  private static final String GET_SESSION = "SELECT s.token_hash, s.user_id, s.auth_time, s.amr, u.roles"
+      + " FROM signin_sessions s"
       + " JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2"
       + " AND NOT u.disabled";
 
@@ -132,7 +139,7 @@ public final class AuthorizationStore {
       }
       Row r = rows.iterator().next();
       return Optional.of(new Session(r.getBuffer("token_hash"), r.getUUID("user_id"),
-          r.getOffsetDateTime("auth_time").toEpochSecond()));
+          r.getOffsetDateTime("auth_time").toEpochSecond(), amr(r), strings(r.getArrayOfStrings("roles"))));
     });
   }
 
@@ -162,21 +169,22 @@ public final class AuthorizationStore {
   // ---- codes -----------------------------------------------------------------------------------
 
   private static final String PUT_CODE = "INSERT INTO authorization_codes (code_hash, client_id, redirect_uri,"
-      + " code_challenge, nonce, scopes, user_id, auth_time, family_id, signin_session, expires_at, redirect_given)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+      + " code_challenge, nonce, scopes, user_id, auth_time, family_id, signin_session, expires_at, redirect_given, amr)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
   /**
-   * Issues a code for {@code request}, signed in as {@code userId} at {@code authTime} in sign-in
-   * session {@code session}; answers the code (shown once).
+   * Issues a code for {@code request}, signed in as {@code userId} at {@code authTime} by
+   * {@code amr} in sign-in session {@code session}; answers the code (shown once).
    */
-  public Future<String> createCode(AuthorizationRequest request, UUID userId, long authTime, Buffer session,
-                                   Duration ttl) {
+  public Future<String> createCode(AuthorizationRequest request, UUID userId, long authTime, List<String> amr,
+                                   Buffer session, Duration ttl) {
     String code = AccessTokens.randomId(32);
     return pool.preparedQuery(PUT_CODE).execute(Tuple.tuple().addValue(hash(code)).addValue(request.clientId())
             .addValue(request.redirectUri()).addValue(request.codeChallenge()).addValue(request.nonce())
             .addValue(request.scopes().toArray(new String[0])).addValue(userId)
             .addValue(at(Instant.ofEpochSecond(authTime))).addValue(UUID.randomUUID()).addValue(session)
-            .addValue(at(clock.instant().plus(ttl))).addValue(request.redirectGiven()))
+            .addValue(at(clock.instant().plus(ttl))).addValue(request.redirectGiven())
+            .addValue(amr.toArray(new String[0])))
         .map(rows -> code);
   }
 
@@ -192,18 +200,19 @@ public final class AuthorizationStore {
    * @param roles    the user's roles
    * @param authTime when the user's password was checked, epoch seconds
    * @param familyId the session its exchange creates (the tokens' {@code sid})
+   * @param amr      how the sign-in was authenticated (RFC 8176), carried by the tokens
    */
   public record Redemption(Status status, String clientId, String nonce, List<String> scopes, UUID userId,
-                           String username, List<String> roles, long authTime, UUID familyId) {
+                           String username, List<String> roles, long authTime, UUID familyId, List<String> amr) {
     public enum Status { REDEEMED, REUSED, INVALID }
 
     static Redemption invalid() {
-      return new Redemption(Status.INVALID, null, null, List.of(), null, null, List.of(), 0, null);
+      return new Redemption(Status.INVALID, null, null, List.of(), null, null, List.of(), 0, null, List.of());
     }
   }
 
   private static final String LOCK_CODE = "SELECT c.client_id, c.redirect_uri, c.redirect_given, c.code_challenge, c.nonce, c.scopes,"
-      + " c.user_id, c.auth_time, c.family_id, c.expires_at, c.used_at, u.username, u.roles, u.disabled"
+      + " c.user_id, c.auth_time, c.family_id, c.expires_at, c.used_at, c.amr, u.username, u.roles, u.disabled"
       + " FROM authorization_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1 FOR UPDATE OF c";
   private static final String USE_CODE = "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1";
 
@@ -225,8 +234,6 @@ public final class AuthorizationStore {
         return Future.succeededFuture(Redemption.invalid());
       }
       Row r = rows.iterator().next();
-      String[] scopes = r.getArrayOfStrings("scopes");
-      String[] roles = r.getArrayOfStrings("roles");
       Redemption.Status status;
       if (r.getOffsetDateTime("used_at") != null) {
         status = Redemption.Status.REUSED;
@@ -239,9 +246,9 @@ public final class AuthorizationStore {
         status = Redemption.Status.REDEEMED;
       }
       Redemption out = new Redemption(status, r.getString("client_id"), r.getString("nonce"),
-          scopes == null ? List.of() : Arrays.asList(scopes), r.getUUID("user_id"), r.getString("username"),
-          roles == null ? List.of() : Arrays.asList(roles), r.getOffsetDateTime("auth_time").toEpochSecond(),
-          r.getUUID("family_id"));
+          strings(r.getArrayOfStrings("scopes")), r.getUUID("user_id"), r.getString("username"),
+          strings(r.getArrayOfStrings("roles")), r.getOffsetDateTime("auth_time").toEpochSecond(),
+          r.getUUID("family_id"), amr(r));
       return status == Redemption.Status.REUSED ? Future.succeededFuture(out)
           : conn.preparedQuery(USE_CODE).execute(Tuple.of(h, now)).map(v -> out);
     }));
@@ -262,6 +269,16 @@ public final class AuthorizationStore {
         .compose(v -> pool.preparedQuery(PRUNE_SESSIONS).execute(Tuple.of(at(dayAgo))))
         .compose(v -> pool.preparedQuery(PRUNE_CODES).execute(Tuple.of(at(dayAgo))))
         .mapEmpty();
+  }
+
+  private static List<String> strings(String[] values) {
+    return values == null ? List.of() : Arrays.asList(values);
+  }
+
+  /** The row's {@code amr}; a row from before migration V10 (NULL) was a password sign-in. */
+  private static List<String> amr(Row r) {
+    String[] amr = r.getArrayOfStrings("amr");
+    return amr == null || amr.length == 0 ? PWD : List.of(amr);
   }
 
   /** SHA-256 of a secret: what the tables hold. */
