@@ -87,7 +87,10 @@ public final class App implements AutoCloseable {
     long t0 = System.nanoTime();
     CryptoProvider crypto = CryptoProvider.select(cfg.cryptoProvider());
     log.info("Crypto provider: {} {} ({})", crypto.name(), crypto.version(), crypto.reason());
-    log.info("argon2id: {}", Argon2Engine.select(cfg.argon2Provider()));
+    if (cfg.runsAuth()) {
+      // only the auth role hashes passwords: a resource-only process does not load the native library
+      log.info("argon2id: {}", Argon2Engine.select(cfg.argon2Provider()));
+    }
     Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;
     List<IssuerVerticle> issuers = new CopyOnWriteArrayList<>();
