@@ -212,7 +212,21 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A port free now, below Linux's ephemeral range (32768+): a port the kernel hands out for
+   * bind(0) can be taken again as the local port of any outgoing connection (a database
+   * connection, a cluster member's) before the test binds it, which made cluster tests flaky.
+   */
   public static int freePort() {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 50; i++) {
+      int port = random.nextInt(20_000, 32_000);
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
+    }
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
