@@ -68,6 +68,9 @@ final class Cluster {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     if (cfg.clusterDiscovery().equals("dns")) {
+      // discovery's first join looks for the others for a few seconds before this member starts a
+      // cluster of its own (with 0 it gave up at once and two members merged later, not always safely)
+      config.setProperty("hazelcast.wait.seconds.before.join", "3");
       join.getTcpIpConfig().setEnabled(false);
       join.getKubernetesConfig().setEnabled(true)
           .setProperty("service-dns", cfg.clusterDnsHost())

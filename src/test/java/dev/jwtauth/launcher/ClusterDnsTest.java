@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -83,9 +82,6 @@ class ClusterDnsTest {
 
   @Test
   @Tag("slow")
-  @Disabled("Passes on the branch that added DNS discovery (deploy, 27 s) but not on the merged main: the resource"
-      + " member finds nobody by the name and forms a cluster of its own. Not understood yet; the join configuration"
-      + " is checked by hazelcastJoin, and fixed-member clustering by ClusterTest.")
   @DisplayName("an auth and a resource process that know only the DNS name 'localhost' form one cluster: keys and logouts cross")
   void twoProcessesFoundByDns() throws Exception {
     Path dir = TestServer.tempDir("cluster-dns");
