@@ -1,20 +1,19 @@
 package dev.jwtauth.http;
 
+import dev.jwtauth.testsupport.BrowserScript;
 import dev.jwtauth.testsupport.TestServer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The admin console in a real headless browser: {@code src/test/browser/console.mjs} (playwright-core
@@ -35,10 +34,7 @@ class ConsoleBrowserTest {
   @Test
   @DisplayName("The console.mjs walk-through passes in Chromium and leaves its screenshots under target/")
   void consoleInBrowser() throws IOException, InterruptedException {
-    String node = DemoPageBrowserTest.findOnPath("node");
-    assumeTrue(node != null, "node is not installed");
-    assumeTrue(Files.isExecutable(DemoPageBrowserTest.CHROMIUM), DemoPageBrowserTest.CHROMIUM + " is not installed");
-    assumeTrue(Files.isDirectory(DemoPageBrowserTest.PLAYWRIGHT), DemoPageBrowserTest.PLAYWRIGHT + " is missing (npm install)");
+    String node = BrowserScript.node();
     Files.createDirectories(SHOTS);
     for (String shot : SCREENSHOTS) {
       Files.deleteIfExists(SHOTS.resolve(shot));
@@ -48,21 +44,12 @@ class ConsoleBrowserTest {
       // localhost: a potentially trustworthy origin, so Chromium keeps the Secure refresh cookie over plain HTTP
       String url = "http://localhost:" + authPort + "/console";
       Path log = SHOTS.resolve("console-browser.log");
-      ProcessBuilder pb = new ProcessBuilder(List.of(node, SCRIPT.toString(), url, SHOTS.toString()))
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
-      pb.environment().put("CONSOLE_USERNAME", "admin");
-      pb.environment().put("CONSOLE_PASSWORD", TestServer.ADMIN_PASSWORD);
-      Process process = pb.start();
-      boolean finished = process.waitFor(240, TimeUnit.SECONDS);
-      if (!finished) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
-      String output = Files.readString(log, StandardCharsets.UTF_8);
+      BrowserScript.Outcome run = BrowserScript.run(node, SCRIPT, log, Duration.ofSeconds(240), Map.of(
+          "CONSOLE_USERNAME", "admin", "CONSOLE_PASSWORD", TestServer.ADMIN_PASSWORD), url, SHOTS.toString());
+      String output = run.output();
 
-      assertThat(finished).as("console.mjs finished within 240 s; output:%n%s", output).isTrue();
-      assertThat(process.exitValue()).as("exit code of console.mjs; output:%n%s", output).isZero();
+      assertThat(run.finished()).as("console.mjs finished within 240 s; output:%n%s", output).isTrue();
+      assertThat(run.exitValue()).as("exit code of console.mjs; output:%n%s", output).isZero();
       assertThat(output).contains("console OK");
       for (String shot : SCREENSHOTS) {
         assertThat(SHOTS.resolve(shot)).exists();

@@ -1,20 +1,18 @@
 package dev.jwtauth.http;
 
+import dev.jwtauth.testsupport.BrowserScript;
 import dev.jwtauth.testsupport.TestServer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Part 2 of the demo page in a real headless browser: {@code src/test/browser/demo-codeflow.mjs}
@@ -37,10 +35,7 @@ class DemoCodeFlowBrowserTest {
   @Test
   @DisplayName("Sign in on the server's page, DPoP token bound to the browser's key: /api/me 200, as Bearer 401, other URL 401, refresh, logout")
   void codeFlowInBrowser() throws IOException, InterruptedException {
-    String node = DemoPageBrowserTest.findOnPath("node");
-    assumeTrue(node != null, "node is not installed");
-    assumeTrue(Files.isExecutable(DemoPageBrowserTest.CHROMIUM), DemoPageBrowserTest.CHROMIUM + " is not installed");
-    assumeTrue(Files.isDirectory(DemoPageBrowserTest.PLAYWRIGHT), DemoPageBrowserTest.PLAYWRIGHT + " is missing (npm install)");
+    String node = BrowserScript.node();
     Files.deleteIfExists(SCREENSHOT);
     Files.deleteIfExists(SIGN_IN_SCREENSHOT);
     int authPort = TestServer.freePort();
@@ -51,21 +46,12 @@ class DemoCodeFlowBrowserTest {
     try (TestServer server = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", origin, "ISSUER", origin,
         "DEMO_CLIENT", "true"), authPort, resourcePort)) {
       Path log = Path.of("target", "demo-codeflow-browser.log");
-      ProcessBuilder pb = new ProcessBuilder(List.of(node, SCRIPT.toString(), origin + "/demo/", SCREENSHOT.toString()))
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
-      pb.environment().put("DEMO_USERNAME", "admin");
-      pb.environment().put("DEMO_PASSWORD", TestServer.ADMIN_PASSWORD);
-      Process process = pb.start();
-      boolean finished = process.waitFor(180, TimeUnit.SECONDS);
-      if (!finished) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
-      String output = Files.readString(log, StandardCharsets.UTF_8);
+      BrowserScript.Outcome run = BrowserScript.run(node, SCRIPT, log, Duration.ofSeconds(180), Map.of(
+          "DEMO_USERNAME", "admin", "DEMO_PASSWORD", TestServer.ADMIN_PASSWORD), origin + "/demo/", SCREENSHOT.toString());
+      String output = run.output();
 
-      assertThat(finished).as("demo-codeflow.mjs finished within 180 s; output:%n%s", output).isTrue();
-      assertThat(process.exitValue()).as("exit code of demo-codeflow.mjs; output:%n%s", output).isZero();
+      assertThat(run.finished()).as("demo-codeflow.mjs finished within 180 s; output:%n%s", output).isTrue();
+      assertThat(run.exitValue()).as("exit code of demo-codeflow.mjs; output:%n%s", output).isZero();
       assertThat(SCREENSHOT).exists();
       assertThat(SIGN_IN_SCREENSHOT).exists();
       assertThat(Files.size(SCREENSHOT)).isPositive();

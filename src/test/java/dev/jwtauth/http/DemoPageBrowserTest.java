@@ -1,21 +1,18 @@
 package dev.jwtauth.http;
 
+import dev.jwtauth.testsupport.BrowserScript;
 import dev.jwtauth.testsupport.TestServer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The demo page in a real headless browser: {@code src/test/browser/demo.mjs} (playwright-core
@@ -29,30 +26,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DemoPageBrowserTest {
   static final Path SCRIPT = Path.of("src", "test", "browser", "demo.mjs");
   static final Path SCREENSHOT = Path.of("target", "demo-screenshot.png");
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path PLAYWRIGHT = Path.of("node_modules", "playwright-core");
-
-  static String findOnPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(dir, program);
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    return null;
-  }
-
   @Test
   @DisplayName("The demo.mjs walk-through passes in Chromium and leaves a screenshot")
   void demoInBrowser() throws IOException, InterruptedException {
-    String node = findOnPath("node");
-    assumeTrue(node != null, "node is not installed");
-    assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is not installed");
-    assumeTrue(Files.isDirectory(PLAYWRIGHT), PLAYWRIGHT + " is missing (npm install)");
+    String node = BrowserScript.node();
     Files.deleteIfExists(SCREENSHOT);
     int authPort = TestServer.freePort();
     int resourcePort = TestServer.freePort();
@@ -62,23 +39,14 @@ class DemoPageBrowserTest {
       // Chromium keeps the Secure refresh cookie over plain HTTP
       String url = "http://localhost:" + authPort + "/demo";
       Path log = Path.of("target", "demo-browser.log");
-      ProcessBuilder pb = new ProcessBuilder(List.of(node, SCRIPT.toString(), url, SCREENSHOT.toString()))
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
-      pb.environment().put("DEMO_USERNAME", "admin");
-      pb.environment().put("DEMO_PASSWORD", TestServer.ADMIN_PASSWORD);
       // DEMO_CLIENT is off here: part 2 of the page must say that it needs it
-      pb.environment().put("DEMO_CODE_FLOW", "off");
-      Process process = pb.start();
-      boolean finished = process.waitFor(180, TimeUnit.SECONDS);
-      if (!finished) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
-      String output = Files.readString(log, StandardCharsets.UTF_8);
+      BrowserScript.Outcome run = BrowserScript.run(node, SCRIPT, log, Duration.ofSeconds(180), Map.of(
+          "DEMO_USERNAME", "admin", "DEMO_PASSWORD", TestServer.ADMIN_PASSWORD, "DEMO_CODE_FLOW", "off"),
+          url, SCREENSHOT.toString());
+      String output = run.output();
 
-      assertThat(finished).as("demo.mjs finished within 180 s; output:%n%s", output).isTrue();
-      assertThat(process.exitValue()).as("exit code of demo.mjs; output:%n%s", output).isZero();
+      assertThat(run.finished()).as("demo.mjs finished within 180 s; output:%n%s", output).isTrue();
+      assertThat(run.exitValue()).as("exit code of demo.mjs; output:%n%s", output).isZero();
       assertThat(SCREENSHOT).exists();
       assertThat(Files.size(SCREENSHOT)).isPositive();
     }
