@@ -47,7 +47,9 @@ public final class AttemptGate {
     boolean[] now = new boolean[1];
     slots.compute(key, (k, slot) -> {
       Slot s = slot == null ? new Slot() : slot;
-      s.limit = Math.max(1, limit);
+      // with attempts already in flight or waiting, an entering attempt may only lower the limit: its
+      // own may come from a count read before the others' failures were recorded (a stale, higher one)
+      s.limit = slot == null ? Math.max(1, limit) : Math.min(s.limit, Math.max(1, limit));
       if (s.inFlight < s.limit && s.waiting.isEmpty()) {
         s.inFlight++;
         now[0] = true;
