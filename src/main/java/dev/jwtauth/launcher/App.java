@@ -89,7 +89,7 @@ public final class App implements AutoCloseable {
     log.info("Crypto provider: {} {} ({})", crypto.name(), crypto.version(), crypto.reason());
     if (cfg.runsAuth()) {
       // only the auth role hashes passwords: a resource-only process does not load the native library
-      log.info("argon2id: {}", Argon2Engine.select(cfg.argon2Provider()));
+      log.info("argon2id: {}", Argon2Engine.select(cfg.argon2Provider(), cfg.effectiveHashWorkers()));
     }
     Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;

@@ -1,9 +1,6 @@
 package dev.jwtauth.users;
 
 import dev.jwtauth.config.ConfigException;
-import de.mkammerer.argon2.Argon2Advanced;
-import de.mkammerer.argon2.Argon2Factory;
-import de.mkammerer.argon2.Argon2Version;
 import io.vertx.core.json.JsonObject;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
@@ -13,8 +10,8 @@ import java.util.Arrays;
 
 /**
  * Where argon2id is computed, chosen once at start ({@code ARGON2_PROVIDER}): the reference C
- * implementation through argon2-jvm (JNA; its memory is off-heap, so a hash leaves no garbage on the
- * Java heap) when it loads on this platform, BouncyCastle's pure-Java one otherwise. Both give the
+ * implementation through argon2-jvm's library (JNA; its memory is off-heap and pooled, see
+ * {@link NativeArgon2}, so a hash leaves no garbage on the Java heap) when it loads on this platform, BouncyCastle's pure-Java one otherwise. Both give the
  * same bytes: selection checks it on a test input before the native one is used, and a stored
  * hash verifies the same under either.
  */
@@ -22,11 +19,11 @@ public final class Argon2Engine {
   private static final Argon2Engine JAVA = new Argon2Engine(null, "BouncyCastle", "not selected");
   private static volatile Argon2Engine current = JAVA;
 
-  private final Argon2Advanced nativeArgon2;
+  private final NativeArgon2 nativeArgon2;
   private final String name;
   private final String reason;
 
-  private Argon2Engine(Argon2Advanced nativeArgon2, String name, String reason) {
+  private Argon2Engine(NativeArgon2 nativeArgon2, String name, String reason) {
     this.nativeArgon2 = nativeArgon2;
     this.name = name;
     this.reason = reason;
@@ -44,13 +41,18 @@ public final class Argon2Engine {
    * @throws ConfigException for {@code native} when the native library does not load, with the reason
    */
   public static Argon2Engine select(String setting) {
+    return select(setting, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Same, keeping native working memory for {@code hashThreads} hashes at once (the hash workers). */
+  public static Argon2Engine select(String setting, int hashThreads) {
     Argon2Engine chosen = switch (setting) {
       case "java" -> new Argon2Engine(null, "BouncyCastle", "ARGON2_PROVIDER=java");
       case "native", "auto" -> {
         String failure = null;
-        Argon2Advanced nativeArgon2 = null;
+        NativeArgon2 nativeArgon2 = null;
         try {
-          nativeArgon2 = Argon2Factory.createAdvanced(Argon2Factory.Argon2Types.ARGON2id);
+          nativeArgon2 = new NativeArgon2(hashThreads);
           failure = selfTest(nativeArgon2);
         } catch (LinkageError | RuntimeException e) {
           failure = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -71,18 +73,18 @@ public final class Argon2Engine {
   }
 
   /** Null when the native implementation gives BouncyCastle's bytes on a small input, else why not. */
-  private static String selfTest(Argon2Advanced nativeArgon2) {
+  private static String selfTest(NativeArgon2 nativeArgon2) {
     byte[] salt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     byte[] password = "self-test".getBytes(StandardCharsets.US_ASCII);
     byte[] expected = bouncyCastle(password, salt, 64, 1, 1, 32);
-    byte[] actual = nativeArgon2.rawHashAdvanced(1, 64, 1, password, salt, null, null, 32, Argon2Version.V13);
+    byte[] actual = nativeArgon2.hash(password, salt, 1, 64, 1, 32);
     return Arrays.equals(expected, actual) ? null : "its output differs from BouncyCastle's";
   }
 
   /** argon2id v1.3 of {@code password} with {@code salt}, {@code m} KiB, {@code t} passes, {@code p} lanes. */
   byte[] derive(byte[] password, byte[] salt, int m, int t, int p, int length) {
     if (nativeArgon2 != null) {
-      return nativeArgon2.rawHashAdvanced(t, m, p, password, salt, null, null, length, Argon2Version.V13);
+      return nativeArgon2.hash(password, salt, t, m, p, length);
     }
     return bouncyCastle(password, salt, m, t, p, length);
   }

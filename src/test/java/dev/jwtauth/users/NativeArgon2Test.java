@@ -1,0 +1,59 @@
+package dev.jwtauth.users;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The pooled native working memory: same bytes as BouncyCastle under concurrency, and a bounded pool. */
+class NativeArgon2Test {
+  @BeforeAll
+  static void nativeHere() {
+    assumeTrue(Argon2Engine.select("auto").name().equals("argon2-native"), "the native library loads here");
+  }
+
+  @Test
+  @DisplayName("six hashes at once on a pool that keeps two blocks: every result is BouncyCastle's, and two blocks stay")
+  void concurrentHashesShareABoundedPool() throws Exception {
+    NativeArgon2 argon2 = new NativeArgon2(2);
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    try {
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        byte[] password = ("password-" + i).getBytes(StandardCharsets.UTF_8);
+        byte[] salt = ("salt-of-user-" + i + "-xx").getBytes(StandardCharsets.UTF_8);
+        Callable<Boolean> task = () -> java.util.Arrays.equals(argon2.hash(password, salt, 2, 4_096, 1, 32),
+            Argon2Engine.bouncyCastle(password, salt, 4_096, 2, 1, 32));
+        results.add(pool.submit(task));
+      }
+      for (Future<Boolean> r : results) {
+        assertThat(r.get()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(argon2.idleBlocks()).isBetween(1, 2);
+  }
+
+  @Test
+  @DisplayName("a hash needing more memory than the pooled block gets a bigger one; empty password and long output work")
+  void growingParameters() {
+    NativeArgon2 argon2 = new NativeArgon2(1);
+    byte[] salt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    byte[] password = "pw".getBytes(StandardCharsets.US_ASCII);
+    assertThat(argon2.hash(password, salt, 1, 1_024, 1, 32)).isEqualTo(Argon2Engine.bouncyCastle(password, salt, 1_024, 1, 1, 32));
+    assertThat(argon2.hash(password, salt, 2, 8_192, 1, 32)).isEqualTo(Argon2Engine.bouncyCastle(password, salt, 8_192, 2, 1, 32));
+    assertThat(argon2.hash(new byte[0], salt, 1, 1_024, 1, 64)).isEqualTo(Argon2Engine.bouncyCastle(new byte[0], salt, 1_024, 1, 1, 64));
+    assertThat(argon2.idleBlocks()).isEqualTo(1);
+  }
+}
