@@ -11,7 +11,7 @@
 #            (an algorithm alone runs with CRYPTO_PROVIDER=auto, the native provider where it loads;
 #            ALG/jca with the JDK's providers: the default list compares both in one run)
 #   env: BENCH_JAVA_OPTS (JVM options of the server, default the README's run command's:
-#        -Xmx128m -XX:+UseSerialGC; the kit only adds -Xlog:gc to a file, to report GC pauses); BENCH_KEEP=1 keeps the
+#        -Xmx128m -XX:+UseSerialGC -XX:SharedArchiveFile=target/jwt-auth-server.jsa; the kit only adds -Xlog:gc to a file, to report GC pauses); BENCH_KEEP=1 keeps the
 #        temporary directory (server and GC logs, wrk output, raw records)
 #
 # Exits 1 when a server logged a Vert.x blocked-thread warning ("has been blocked for"); every
@@ -62,7 +62,7 @@ CODE_REDIRECT=http://127.0.0.1:9/cb # never called: the tool reads the 303's Loc
 ARGON2_M=19456 ARGON2_T=2 ARGON2_P=1
 CORES=$(nproc)
 CLK_TCK=$(getconf CLK_TCK)
-JAVA_OPTS_SERVER=${BENCH_JAVA_OPTS--Xmx128m -XX:+UseSerialGC}
+JAVA_OPTS_SERVER=${BENCH_JAVA_OPTS--Xmx128m -XX:+UseSerialGC -XX:SharedArchiveFile=target/jwt-auth-server.jsa}
 
 log() { printf '%s bench: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -229,10 +229,13 @@ start_server() {
   # "ES256/jca": SIGNING_ALG=ES256 with CRYPTO_PROVIDER=jca; "ES256": CRYPTO_PROVIDER=auto
   local provider=auto
   if [[ $alg == */* ]]; then provider=${alg#*/}; fi
-  (cd "$dir" && exec env HTTP_HOST=127.0.0.1 AUTH_HTTP_PORT="$auth_port" RESOURCE_HTTP_PORT="$res_port" MANAGEMENT_HTTP_PORT=0 \
+  # started as the README's run command starts it (from the repository root, the jar as target/jwt-auth-server.jar,
+  # so that the build's class-data-sharing archive applies), with its data and keys in its own folder
+  (cd "$ROOT" && exec env DATA_DIR="$dir/data" KEYS_DIR="$dir/keys" \
+      HTTP_HOST=127.0.0.1 AUTH_HTTP_PORT="$auth_port" RESOURCE_HTTP_PORT="$res_port" MANAGEMENT_HTTP_PORT=0 \
       SIGNING_ALG="${alg%%/*}" CRYPTO_PROVIDER="$provider" BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" LOGIN_IP_LIMIT=1000000 LOCKOUT_THRESHOLD=1000 \
       DPOP_PROOF_WINDOW=600 \
-      "$@" java -Xlog:gc:file="$dir/gc-$label.log" $JAVA_OPTS_SERVER -jar "$JAR" >"$dir/server-$label.log" 2>&1) &
+      "$@" java -Xlog:gc:file="$dir/gc-$label.log" $JAVA_OPTS_SERVER -jar target/jwt-auth-server.jar >"$dir/server-$label.log" 2>&1) &
   PID=$!
   SERVER_PIDS+=("$PID:$dir")
   GC_LOG="$dir/gc-$label.log"

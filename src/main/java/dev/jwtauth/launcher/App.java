@@ -85,18 +85,28 @@ public final class App implements AutoCloseable {
    */
   public static App start(AppConfig cfg, Clock clock, boolean durableDatabase) {
     long t0 = System.nanoTime();
-    CryptoProvider crypto = CryptoProvider.select(cfg.cryptoProvider());
-    log.info("Crypto provider: {} {} ({})", crypto.name(), crypto.version(), crypto.reason());
-    if (cfg.runsAuth()) {
-      // only the auth role hashes passwords: a resource-only process does not load the native library
-      log.info("argon2id: {}", Argon2Engine.select(cfg.argon2Provider(), cfg.effectiveHashWorkers()));
+    // Loading the native crypto provider and the native argon2 library (each a few hundred ms, most
+    // of it class loading and the libraries' self-checks) runs beside Vert.x's and the database's
+    // start-up on the second core; both are joined before anything signs or hashes.
+    Background<CryptoProvider> crypto = Background.start("select-crypto", () -> CryptoProvider.select(cfg.cryptoProvider()));
+    // only the auth role hashes passwords: a resource-only process does not load the native library
+    Background<Argon2Engine> argon2 = cfg.runsAuth()
+        ? Background.start("select-argon2", () -> Argon2Engine.select(cfg.argon2Provider(), cfg.effectiveHashWorkers()))
+        : null;
+    Vertx vertx;
+    try {
+      vertx = createVertx(cfg);
+    } catch (RuntimeException e) {
+      crypto.await();
+      if (argon2 != null) {
+        argon2.await();
+      }
+      throw e;
     }
-    Vertx vertx = createVertx(cfg);
     EmbeddedDatabase embedded = null;
     List<IssuerVerticle> issuers = new CopyOnWriteArrayList<>();
     List<ResourceVerticle> resources = new CopyOnWriteArrayList<>();
     try {
-      Servers.checkTls(vertx, cfg);
       String uri = cfg.pgUri();
       if (cfg.runsAuth() && cfg.embeddedDatabase()) {
         embedded = EmbeddedDatabase.start(cfg.dataDir(), cfg.embeddedPgPort(), durableDatabase);
@@ -104,9 +114,14 @@ public final class App implements AutoCloseable {
       }
       Pool pool = null;
       if (cfg.runsAuth()) {
-        prepareDatabase(vertx, cfg, uri);
+        prepareDatabase(vertx, cfg, uri, argon2);
         pool = Database.pool(vertx, uri, cfg);
       }
+      CryptoProvider provider = crypto.await();
+      log.info("Crypto provider: {} {} ({})", provider.name(), provider.version(), provider.reason());
+      Metrics.of(vertx).cryptoProvider(provider.name(), provider.version());
+      // after the provider is chosen: the TLS key is read through it
+      Servers.checkTls(vertx, cfg);
       ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool, uri).await();
       if (cfg.runsAuth()) {
         vertx.deployVerticle(() -> new KeyManagerVerticle(cfg, clock), new DeploymentOptions()).await();
@@ -172,7 +187,6 @@ public final class App implements AutoCloseable {
     }
     Metrics metrics = new Metrics(BackendRegistries.getNow(registry), registry);
     metrics.install(vertx);
-    metrics.cryptoProvider(CryptoProvider.current().name(), CryptoProvider.current().version());
     return vertx;
   }
 
@@ -181,10 +195,11 @@ public final class App implements AutoCloseable {
     return instance;
   }
 
-  private static void prepareDatabase(Vertx vertx, AppConfig cfg, String uri) {
+  private static void prepareDatabase(Vertx vertx, AppConfig cfg, String uri, Background<Argon2Engine> argon2) {
     Pool pool = Database.pool(vertx, uri, cfg);
     try {
       Migrations.migrate(pool).await();
+      log.info("argon2id: {}", argon2.await());
       dev.jwtauth.users.PasswordPolicy.load();
       long users = new UserRepository(pool).count().await();
       if (users == 0) {

@@ -24,6 +24,15 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    // Netty 4.2 registers its buffer events with JDK Flight Recorder when its allocator loads, which
+    // loads JFR's machinery (about 150 ms of every start) for events nobody records; -Dio.netty.jfr.enabled=true
+    // brings them back
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
+    if (args.length == 1 && args[0].equals("cds-training")) {
+      System.exit(CdsTraining.run());
+    }
     if (Cli.needsNoConfig(List.of(args))) {
       System.exit(Cli.clusterCredentials(List.of(args).subList(2, args.length), System.out));
     }
