@@ -71,7 +71,7 @@ public final class DpopProofs {
   private final Clock clock;
   private final long windowSeconds;
   private final long leewaySeconds;
-  private final Cache<String, Boolean> seen;
+  private final Cache<SeenProof, Boolean> seen;
   private final DpopNonces nonces;
   private final Cache<String, ProofKey> keys = Caffeine.newBuilder().executor(Runnable::run).maximumSize(10_000).build();
 
@@ -174,10 +174,24 @@ public final class DpopProofs {
     }
     String jkt = key.jkt();
     // last, so that a proof failing another check does not use up its jti
-    if (seen.asMap().putIfAbsent(jkt + " " + jti, Boolean.TRUE) != null) {
+    if (seen.asMap().putIfAbsent(SeenProof.of(jkt, jti), Boolean.TRUE) != null) {
       throw new Rejected(INVALID_PROOF, "jti replayed");
     }
     return jkt;
+  }
+
+  /**
+   * What the replay cache remembers of a proof: 128 bits of the SHA-256 of its key's thumbprint and
+   * its {@code jti}, 32 bytes instead of a string of up to {@value #MAX_JTI} + 44 characters, so the
+   * cache's bound (a million proofs) fits in a small heap. Two different proofs share a value with a
+   * probability of about 2^-128 per pair (a false "replayed", never a replay let through).
+   */
+  record SeenProof(long high, long low) {
+    static SeenProof of(String jkt, String jti) {
+      byte[] digest = Digests.sha256(jkt + " " + jti);
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(digest);
+      return new SeenProof(bytes.getLong(), bytes.getLong());
+    }
   }
 
   /** The checked header of a proof: its algorithm, the public key of its jwk and that key's thumbprint. */

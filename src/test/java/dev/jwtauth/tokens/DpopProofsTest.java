@@ -96,6 +96,16 @@ class DpopProofsTest {
     assertThat(new DpopNonces(Duration.ofSeconds(60), clock).accepts(nonces.current())).isFalse();
   }
 
+  @Test
+  @DisplayName("the replay cache's compact key: the same key and jti give the same value; another jti, another key or a shifted boundary do not")
+  void seenProofKey() {
+    String jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    assertThat(DpopProofs.SeenProof.of(jkt, "e1j3V_bKic8-LAEB")).isEqualTo(DpopProofs.SeenProof.of(jkt, "e1j3V_bKic8-LAEB"));
+    assertThat(DpopProofs.SeenProof.of(jkt, "e1j3V_bKic8-LAEB")).isNotEqualTo(DpopProofs.SeenProof.of(jkt, "e1j3V_bKic8-LAEC"));
+    assertThat(DpopProofs.SeenProof.of(jkt, "x")).isNotEqualTo(DpopProofs.SeenProof.of(jkt.replace('0', '1'), "x"));
+    assertThat(DpopProofs.SeenProof.of("ab", "c")).isNotEqualTo(DpopProofs.SeenProof.of("a", "bc"));
+  }
+
   private static void assertRejected(Runnable check) {
     assertThatThrownBy(check::run).isInstanceOf(DpopProofs.Rejected.class);
   }
