@@ -76,7 +76,15 @@ public final class App implements AutoCloseable {
 
   /** Starts with the system clock and a durable embedded database. */
   public static App start(AppConfig cfg) {
-    return start(cfg, Clock.systemUTC(), true);
+    return start(cfg, null);
+  }
+
+  /**
+   * Same, on {@code local} (from {@link #localVertx}, or null to build one) when not clustered; a
+   * clustered server builds its own and {@code local} must be null then.
+   */
+  public static App start(AppConfig cfg, Vertx local) {
+    return start(cfg, Clock.systemUTC(), true, local);
   }
 
   /**
@@ -84,6 +92,13 @@ public final class App implements AutoCloseable {
    * {@link ConfigException} with one clear sentence is thrown.
    */
   public static App start(AppConfig cfg, Clock clock, boolean durableDatabase) {
+    return start(cfg, clock, durableDatabase, null);
+  }
+
+  private static App start(AppConfig cfg, Clock clock, boolean durableDatabase, Vertx local) {
+    if (local != null && cfg.cluster()) {
+      throw new IllegalArgumentException("a clustered server builds its own Vert.x");
+    }
     long t0 = System.nanoTime();
     // Loading the native crypto provider and the native argon2 library (each a few hundred ms, most
     // of it class loading and the libraries' self-checks) runs beside Vert.x's and the database's
@@ -95,7 +110,7 @@ public final class App implements AutoCloseable {
         : null;
     Vertx vertx;
     try {
-      vertx = createVertx(cfg);
+      vertx = local != null ? local : createVertx(cfg);
     } catch (RuntimeException e) {
       crypto.await();
       if (argon2 != null) {
@@ -160,34 +175,44 @@ public final class App implements AutoCloseable {
    * starting would otherwise never get an answer.
    */
   private static Vertx createVertx(AppConfig cfg) {
+    if (!cfg.cluster()) {
+      return localVertx();
+    }
     String registry = "jwt-auth-server-" + UUID.randomUUID();
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(false)
+    VertxOptions options = vertxOptions(registry);
+    var builder = Vertx.builder().with(options).withMetrics(new SafeMetricsFactory());
+    Vertx vertx;
+    ClusterCredentials credentials = ClusterCredentials.load(cfg.clusterCredentials());
+    credentials.secure(options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0));
+    ClusterManager manager = Cluster.manager(cfg, credentials);
+    try {
+      vertx = builder.withClusterManager(manager).buildClustered().await();
+    } catch (Exception e) {
+      throw new ConfigException("Cannot join the cluster on " + cfg.clusterHost() + ":" + cfg.clusterPort()
+          + " (" + e.getMessage() + "); check CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS and CLUSTER_CREDENTIALS.", e);
+    }
+    KeySetSeal.install(vertx, credentials);
+    log.info("Joined cluster '{}' as {}:{} ({} member(s) now; {})", credentials.clusterName(), cfg.clusterHost(),
+        cfg.clusterPort(), manager.getNodes().size(), cfg.clusterDiscovery().equals("dns")
+            ? "members found by DNS name " + cfg.clusterDnsName() : "listed " + cfg.clusterMembers());
+    Cluster.warnIfAlone(vertx, manager, cfg);
+    new Metrics(BackendRegistries.getNow(registry), registry).install(vertx);
+    return vertx;
+  }
+
+  /** A Vert.x of one process (not clustered), with the server's metrics installed. */
+  public static Vertx localVertx() {
+    String registry = "jwt-auth-server-" + UUID.randomUUID();
+    Vertx vertx = Vertx.builder().with(vertxOptions(registry)).withMetrics(new SafeMetricsFactory()).build();
+    new Metrics(BackendRegistries.getNow(registry), registry).install(vertx);
+    return vertx;
+  }
+
+  private static VertxOptions vertxOptions(String registry) {
+    return new VertxOptions().setPreferNativeTransport(false)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registry)
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    var builder = Vertx.builder().with(options).withMetrics(new SafeMetricsFactory());
-    Vertx vertx;
-    if (cfg.cluster()) {
-      ClusterCredentials credentials = ClusterCredentials.load(cfg.clusterCredentials());
-      credentials.secure(options.getEventBusOptions().setHost(cfg.clusterHost()).setPort(0));
-      ClusterManager manager = Cluster.manager(cfg, credentials);
-      try {
-        vertx = builder.withClusterManager(manager).buildClustered().await();
-      } catch (Exception e) {
-        throw new ConfigException("Cannot join the cluster on " + cfg.clusterHost() + ":" + cfg.clusterPort()
-            + " (" + e.getMessage() + "); check CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS and CLUSTER_CREDENTIALS.", e);
-      }
-      KeySetSeal.install(vertx, credentials);
-      log.info("Joined cluster '{}' as {}:{} ({} member(s) now; {})", credentials.clusterName(), cfg.clusterHost(),
-          cfg.clusterPort(), manager.getNodes().size(), cfg.clusterDiscovery().equals("dns")
-              ? "members found by DNS name " + cfg.clusterDnsName() : "listed " + cfg.clusterMembers());
-      Cluster.warnIfAlone(vertx, manager, cfg);
-    } else {
-      vertx = builder.build();
-    }
-    Metrics metrics = new Metrics(BackendRegistries.getNow(registry), registry);
-    metrics.install(vertx);
-    return vertx;
   }
 
   private static <T> T added(List<T> instances, T instance) {
