@@ -11,7 +11,7 @@
 #            (an algorithm alone runs with CRYPTO_PROVIDER=auto, the native provider where it loads;
 #            ALG/jca with the JDK's providers: the default list compares both in one run)
 #   env: BENCH_JAVA_OPTS (JVM options of the server, default the README's run command's:
-#        -Xmx128m -XX:+UseSerialGC -XX:SharedArchiveFile=target/jwt-auth-server.jsa; the kit only adds -Xlog:gc to a file, to report GC pauses); BENCH_KEEP=1 keeps the
+#        -Xms64m -Xmx128m -XX:+UseSerialGC -XX:SharedArchiveFile=target/jwt-auth-server.jsa; the kit only adds -Xlog:gc to a file, to report GC pauses); BENCH_KEEP=1 keeps the
 #        temporary directory (server and GC logs, wrk output, raw records)
 #
 # Exits 1 when a server logged a Vert.x blocked-thread warning ("has been blocked for"); every
@@ -62,7 +62,7 @@ CODE_REDIRECT=http://127.0.0.1:9/cb # never called: the tool reads the 303's Loc
 ARGON2_M=19456 ARGON2_T=2 ARGON2_P=1
 CORES=$(nproc)
 CLK_TCK=$(getconf CLK_TCK)
-JAVA_OPTS_SERVER=${BENCH_JAVA_OPTS--Xmx128m -XX:+UseSerialGC -XX:SharedArchiveFile=target/jwt-auth-server.jsa}
+JAVA_OPTS_SERVER=${BENCH_JAVA_OPTS--Xms64m -Xmx128m -XX:+UseSerialGC -XX:SharedArchiveFile=target/jwt-auth-server.jsa}
 
 log() { printf '%s bench: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
