@@ -267,7 +267,10 @@ stop_server() {
   gc=$(gc_stats "$dir/gc-$label.log" 0)
   if command -v jcmd >/dev/null; then
     if jcmd "$pid" GC.run >/dev/null 2>&1; then
-      live=$(jcmd "$pid" GC.heap_info 2>/dev/null | grep -o 'used [0-9]*K' | head -1 | grep -o '[0-9]*' || echo -1)
+      # every generation's (or G1's whole heap's) "used", not metaspace's; the first line alone is the
+      # young generation, which a full GC has just emptied
+      live=$(jcmd "$pid" GC.heap_info 2>/dev/null | grep -E 'generation|heap ' | grep -o 'used [0-9]*K' | grep -o '[0-9]*' \
+        | awk '{s += $1} END {print (NR ? s : -1)}')
       sleep 0.5
       rss_after=$(rss_kib "$pid" VmRSS)
     fi

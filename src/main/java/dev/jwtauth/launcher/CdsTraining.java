@@ -39,6 +39,18 @@ final class CdsTraining {
   }
 
   static int run() {
+    // never hold up a build: whatever happens, the JVM exits (and writes the archive) after 3 minutes
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(180_000);
+        log.warn("CDS training run still busy after 3 minutes; exiting with the classes loaded so far");
+        System.exit(0);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "cds-training-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
     Path dir = null;
     try {
       dir = Files.createTempDirectory("jwt-auth-cds-");

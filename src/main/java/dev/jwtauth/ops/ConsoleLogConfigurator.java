@@ -29,6 +29,12 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
         || ConsoleLogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }
+    configureConsole(context, setting("LOG_LEVEL"));
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+
+  /** The console set-up itself, with the root at {@code level} (INFO when null or not a level). */
+  static void configureConsole(LoggerContext context, String level) {
     PatternLayoutEncoder encoder = new PatternLayoutEncoder();
     encoder.setContext(context);
     encoder.setPattern(PATTERN);
@@ -39,13 +45,12 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
     appender.setEncoder(encoder);
     appender.start();
     ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.toLevel(setting("LOG_LEVEL"), Level.INFO));
+    root.setLevel(Level.toLevel(level, Level.INFO));
     root.addAppender(appender);
     context.getLogger("io.netty").setLevel(Level.WARN);
     context.getLogger("io.zonky").setLevel(Level.WARN);
     context.getLogger("com.hazelcast").setLevel(Level.WARN);
     context.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(Level.ERROR);
-    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 
   private static String setting(String name) {
