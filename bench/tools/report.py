@@ -343,13 +343,15 @@ def main():
 
 
 def latest_jmh(results_dir):
+    """The newest JMH summary that compares Java 25 with 17 (a Java 17-only run has nothing for those rows)."""
     files = sorted(glob.glob(os.path.join(results_dir, "*-jmh.json")))
-    if not files:
-        return None
-    with open(files[-1]) as f:
-        data = json.load(f)
-    data["file"] = os.path.basename(files[-1])
-    return data
+    for path in reversed(files):
+        with open(path) as f:
+            data = json.load(f)
+        if data.get("java25_vs_17"):
+            data["file"] = os.path.basename(path)
+            return data
+    return None
 
 
 def markdown(r, algs, get, cores):
