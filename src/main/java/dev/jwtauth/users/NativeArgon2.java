@@ -58,7 +58,7 @@ final class NativeArgon2 {
     this.keep = Math.max(1, keep);
   }
 
-  /** argon2id v1.3, one lane, of {@code password} with {@code salt}; {@code length} bytes out. */
+  /** argon2id v1.3 of {@code password} with {@code salt}, {@code lanes} lanes on as many threads; {@code length} bytes out. */
   byte[] hash(byte[] password, byte[] salt, int iterations, int memoryKib, int lanes, int length) {
     Memory out = new Memory(length);
     Memory pwd = new Memory(Math.max(1, password.length));
@@ -80,7 +80,7 @@ final class NativeArgon2 {
       ctx.t_cost = new JnaUint32(iterations);
       ctx.m_cost = new JnaUint32(memoryKib);
       ctx.lanes = new JnaUint32(lanes);
-      ctx.threads = new JnaUint32(1);
+      ctx.threads = new JnaUint32(lanes); // as argon2-jvm did; the memory is still taken and given back on this thread
       ctx.version = new Argon2_version(0x13);
       ctx.allocate_cbk = allocatePointer;
       ctx.free_cbk = releasePointer;

@@ -46,7 +46,7 @@ class NativeArgon2Test {
   }
 
   @Test
-  @DisplayName("a hash needing more memory than the pooled block gets a bigger one; empty password and long output work")
+  @DisplayName("a hash needing more memory than the pooled block gets a bigger one; empty password, long output and two lanes work")
   void growingParameters() {
     NativeArgon2 argon2 = new NativeArgon2(1);
     byte[] salt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -54,6 +54,8 @@ class NativeArgon2Test {
     assertThat(argon2.hash(password, salt, 1, 1_024, 1, 32)).isEqualTo(Argon2Engine.bouncyCastle(password, salt, 1_024, 1, 1, 32));
     assertThat(argon2.hash(password, salt, 2, 8_192, 1, 32)).isEqualTo(Argon2Engine.bouncyCastle(password, salt, 8_192, 2, 1, 32));
     assertThat(argon2.hash(new byte[0], salt, 1, 1_024, 1, 64)).isEqualTo(Argon2Engine.bouncyCastle(new byte[0], salt, 1_024, 1, 1, 64));
+    // two lanes (ARGON2_PARALLELISM=2) hashed on two of the library's threads: the memory still comes from the pool
+    assertThat(argon2.hash(password, salt, 2, 8_192, 2, 32)).isEqualTo(Argon2Engine.bouncyCastle(password, salt, 8_192, 2, 2, 32));
     assertThat(argon2.idleBlocks()).isEqualTo(1);
   }
 }
