@@ -5,10 +5,9 @@
 //   CONSOLE_PASSWORD=change-me-now node src/test/browser/console.mjs http://localhost:8080/console [screenshot dir]
 // Exit code 0 when every step behaved, 1 otherwise (the reason on stderr).
 
-import { chromium } from 'playwright-core';
+import { check, runInBrowser } from './browser.mjs';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const url = process.argv[2];
@@ -37,26 +36,8 @@ function totp(base32, step) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
-function check(condition, message) {
-  if (!condition) {
-    throw new Error(message);
-  }
-}
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'console-chromium-'));
-let context;
-let page;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 },
-    timeout: 60_000,
-  });
-  page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
+await runInBrowser({ label: 'console', profile: 'console', viewport: { width: 1280, height: 800 }, stepTimeout: STEP_TIMEOUT, failureShot: join(shots, 'console-failure.png') }, async (page) => {
   mkdirSync(shots, { recursive: true });
   const shot = (name) => page.screenshot({ path: join(shots, `console-${name}.png`), fullPage: true });
 
@@ -116,7 +97,7 @@ try {
   }));
   check(!storage.cookie.includes('refresh_token'), 'document.cookie exposes the refresh token');
   check(storage.local === 0 && storage.session === 0, 'the page wrote to web storage');
-  const cookie = (await context.cookies(new URL('/auth/refresh', url).href)).find((c) => c.name === 'refresh_token');
+  const cookie = (await page.context().cookies(new URL('/auth/refresh', url).href)).find((c) => c.name === 'refresh_token');
   check(cookie && cookie.httpOnly && cookie.path === '/auth', `refresh cookie is ${JSON.stringify(cookie)}`);
   await shot('users');
 
@@ -273,15 +254,4 @@ try {
 
   check(problems.length === 0, `the browser reported problems:\n${problems.join('\n')}`);
   console.log(`console OK; screenshots in ${shots}/console-*.png`);
-} catch (err) {
-  console.error(`console test failed: ${err.message}`);
-  if (page) {
-    await page.screenshot({ path: join(shots, 'console-failure.png'), fullPage: true }).catch(() => {});
-  }
-  process.exitCode = 1;
-} finally {
-  if (context) {
-    await context.close();
-  }
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});

@@ -7,9 +7,8 @@
 //   DEMO_PASSWORD=change-me-now node src/test/browser/demo-codeflow.mjs http://localhost:8080/demo/ [screenshot.png]
 // Exit code 0 when every step behaved, 1 otherwise (the reason on stderr).
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { check, runInBrowser } from './browser.mjs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const url = process.argv[2];
@@ -24,11 +23,6 @@ if (!url) {
   process.exit(2);
 }
 
-function check(condition, message) {
-  if (!condition) {
-    throw new Error(message);
-  }
-}
 
 /** What the page keeps in IndexedDB, read from inside the page's origin. */
 function storedSignIn(page) {
@@ -78,19 +72,7 @@ async function resultOf(page, id) {
   return page.textContent(`#${id}`);
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'demo-codeflow-chromium-'));
-let context;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 900 },
-    timeout: 60_000,
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
+await runInBrowser({ label: 'demo code flow', profile: 'demo-codeflow', viewport: { width: 1100, height: 900 }, stepTimeout: STEP_TIMEOUT }, async (page) => {
 
   const problems = [];
   page.on('console', (msg) => {
@@ -197,12 +179,4 @@ try {
 
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`demo code flow OK; screenshots ${signInShot} and ${screenshot}`);
-} catch (err) {
-  console.error(`demo code flow test failed: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  if (context) {
-    await context.close();
-  }
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});

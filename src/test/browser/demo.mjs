@@ -5,10 +5,9 @@
 //   DEMO_PASSWORD=change-me-now node src/test/browser/demo.mjs http://localhost:8080/demo [screenshot.png]
 // Exit code 0 when every step behaved, 1 otherwise (the reason on stderr).
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { check, runInBrowser } from './browser.mjs';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 const url = process.argv[2];
 const screenshot = resolve(process.argv[3] ?? 'target/demo-screenshot.png');
@@ -23,25 +22,8 @@ if (!url) {
   process.exit(2);
 }
 
-function check(condition, message) {
-  if (!condition) {
-    throw new Error(message);
-  }
-}
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'demo-chromium-'));
-let context;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 900 },
-    timeout: 60_000,
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
+await runInBrowser({ label: 'demo page', profile: 'demo', viewport: { width: 1100, height: 900 }, stepTimeout: STEP_TIMEOUT }, async (page) => {
 
   const problems = [];
   page.on('console', (msg) => {
@@ -85,7 +67,7 @@ try {
   }));
   check(!storage.cookie.includes('refresh_token'), 'document.cookie exposes the refresh token');
   check(storage.local === 0 && storage.session === 0, 'the page wrote to web storage');
-  const cookies = await context.cookies(authUrl);
+  const cookies = await page.context().cookies(authUrl);
   const refreshCookie = cookies.find((c) => c.name === 'refresh_token');
   check(refreshCookie && refreshCookie.httpOnly && refreshCookie.sameSite === 'Strict' && refreshCookie.path === '/auth',
     `refresh cookie in the browser is ${JSON.stringify(refreshCookie)}`);
@@ -103,7 +85,7 @@ try {
   check(refreshed.startsWith('HTTP 200'), `refresh showed: ${refreshed}`);
   const secondToken = await page.textContent('#token');
   check(secondToken !== firstToken, 'the token did not change after refresh');
-  const rotated = (await context.cookies(authUrl)).find((c) => c.name === 'refresh_token');
+  const rotated = (await page.context().cookies(authUrl)).find((c) => c.name === 'refresh_token');
   check(rotated && rotated.value !== refreshCookie.value, 'the refresh cookie was not rotated');
 
   await page.click('#call-me');
@@ -114,7 +96,7 @@ try {
   await page.waitForFunction(() => document.getElementById('logout-status').textContent.startsWith('HTTP'));
   const loggedOut = await page.textContent('#logout-status');
   check(loggedOut.startsWith('HTTP 204'), `logout showed: ${loggedOut}`);
-  check(!(await context.cookies(authUrl)).some((c) => c.name === 'refresh_token'), 'the refresh cookie survived logout');
+  check(!(await page.context().cookies(authUrl)).some((c) => c.name === 'refresh_token'), 'the refresh cookie survived logout');
   await page.click('#call-me');
   await page.waitForFunction(() => document.getElementById('me-result').textContent.startsWith('HTTP 401'));
   me = await page.textContent('#me-result');
@@ -125,12 +107,4 @@ try {
   mkdirSync(dirname(screenshot), { recursive: true });
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`demo page OK; screenshot ${screenshot}`);
-} catch (err) {
-  console.error(`demo page test failed: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  if (context) {
-    await context.close();
-  }
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});
