@@ -7,6 +7,7 @@ import dev.jwtauth.mfa.SecondFactor;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.process.LoginGuards;
+import dev.jwtauth.tokens.DpopProofs;
 import dev.jwtauth.users.PasswordPolicy;
 import dev.jwtauth.users.User;
 import io.vertx.core.AsyncResult;
@@ -60,9 +61,11 @@ final class LoginHandler implements Handler<RoutingContext> {
     String password = JsonBodies.string(body, "password", MAX_PASSWORD);
     boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
     // before any password work: a bad proof is refused at once (and a good one binds the tokens)
-    String jkt = proofs.jkt(ctx);
+    DpopProofs.Checked proof = proofs.check(ctx);
     passwords.verify(ctx, username, password)
         .compose(next -> {
+          // the right password: now the proof's jti is recorded (a wrong one records nothing)
+          String jkt = proofs.use(proof);
           if (next.kind() == SecondFactor.Next.Kind.DONE) {
             return tokens.issueForUser(next.user(), SecondFactor.AMR_PWD, jkt).map(res -> {
               responses.send(ctx, res, asCookie);
@@ -88,11 +91,11 @@ final class LoginHandler implements Handler<RoutingContext> {
     String recovery = hasRecovery ? JsonBodies.string(body, "recovery_code", 64) : null;
     boolean asCookie = JsonBodies.optionalBoolean(body, "refresh_cookie");
     // the second call's proof (if any) binds the tokens, as the first call's would have
-    String jkt = proofs.jkt(ctx);
+    DpopProofs.Checked proof = proofs.check(ctx);
     String address = guards.clientAddress().of(ctx.request());
     secondFactor.verify(mfaToken, code, recovery, address)
         .onComplete(ar -> recordSecondStep(ctx, address, ar))
-        .compose(verified -> tokens.issueForUser(verified.user(), verified.amr(), jkt))
+        .compose(verified -> tokens.issueForUser(verified.user(), verified.amr(), proofs.use(proof)))
         .onSuccess(res -> responses.send(ctx, res, asCookie))
         .onFailure(ctx::fail);
   }

@@ -52,10 +52,11 @@ final class OAuth2Handlers {
       throw new ApiError(400, "unsupported_grant_type",
           "grant_type must be authorization_code, refresh_token or client_credentials.");
     }
-    // RFC 9449 §5: every grant takes a proof, and binds what it issues to the proof's key
-    String jkt = proofs.jkt(ctx);
+    // RFC 9449 §5: every grant takes a proof, and binds what it issues to the proof's key; its jti
+    // is recorded (TokenEndpointProofs.use) once the grant's credential has been verified
+    DpopProofs.Checked proof = proofs.check(ctx);
     switch (grant) {
-      case "authorization_code" -> authorizationCode(ctx, form, jkt);
+      case "authorization_code" -> authorizationCode(ctx, form, proof);
       case "refresh_token" -> {
         String token = single(form, "refresh_token", true);
         tokens.refreshOwner(token)
@@ -63,7 +64,7 @@ final class OAuth2Handlers {
                 ? authenticateClient(ctx, form, false).map(c -> c == null ? null : c.clientId())
                 : identifyClient(ctx, form).compose(c -> c.clientId().equals(owner.get())
                     ? Future.succeededFuture(c.clientId()) : Future.failedFuture(TokenService.INVALID_REFRESH)))
-            .compose(clientId -> tokens.refreshForClient(token, clientId, jkt))
+            .compose(clientId -> tokens.refreshForClient(token, clientId, () -> proofs.use(proof)))
             .onSuccess(res -> Responses.tokenJson(ctx, res))
             // RFC 6749 §5.2: an invalid grant is a 400 here (the /auth API answers 401)
             .onFailure(err -> ctx.fail(err == TokenService.INVALID_REFRESH || err == TokenService.REFRESH_KEY_MISMATCH
@@ -71,18 +72,16 @@ final class OAuth2Handlers {
       }
       case "client_credentials" -> {
         String scope = single(form, "scope", false);
-        authenticateClient(ctx, form, true).onSuccess(client -> {
+        authenticateClient(ctx, form, true).map(client -> {
           if (!client.allows("client_credentials")) {
-            ctx.fail(new ApiError(400, "unauthorized_client", "This client is not registered for client_credentials."));
-            return;
+            throw new ApiError(400, "unauthorized_client", "This client is not registered for client_credentials.");
           }
           List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Names.splitScope(scope);
           if (!client.scopes().containsAll(asked)) {
-            ctx.fail(new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for."));
-            return;
+            throw new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for.");
           }
-          Responses.tokenJson(ctx, tokens.issueForClient(client, asked, jkt));
-        }).onFailure(ctx::fail);
+          return tokens.issueForClient(client, asked, proofs.use(proof));
+        }).onSuccess(res -> Responses.tokenJson(ctx, res)).onFailure(ctx::fail);
       }
       default -> throw new ApiError(400, "unsupported_grant_type",
           "grant_type must be authorization_code, refresh_token or client_credentials.");
@@ -99,7 +98,7 @@ final class OAuth2Handlers {
    * client the code was issued to (its secret for a confidential client, its {@code client_id} for a
    * public one). A used code presented again revokes what its first exchange issued.
    */
-  private void authorizationCode(RoutingContext ctx, MultiMap form, String jkt) {
+  private void authorizationCode(RoutingContext ctx, MultiMap form, DpopProofs.Checked proof) {
     String code = single(form, "code", true);
     String redirectUri = single(form, "redirect_uri", false);
     String verifier = single(form, "code_verifier", false);
@@ -112,7 +111,7 @@ final class OAuth2Handlers {
           return codes.redeem(code, client.clientId(), redirectUri, verifier);
         })
         .compose(r -> switch (r.status()) {
-          case REDEEMED -> tokens.issueForCode(r, jkt);
+          case REDEEMED -> tokens.issueForCode(r, proofs.use(proof));
           case REUSED -> tokens.revokeCodeSession(r.familyId()).compose(v -> Future.failedFuture(INVALID_CODE));
           case INVALID -> Future.failedFuture(INVALID_CODE);
         })

@@ -2,6 +2,7 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.http.ApiError;
 import dev.jwtauth.http.JsonBodies;
+import dev.jwtauth.tokens.DpopProofs;
 import dev.jwtauth.tokens.TokenVerifier;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -32,8 +33,8 @@ final class SessionHandlers {
       throw ApiError.invalidRequest("The field 'refresh_token' is required and must be a non-empty string.");
     }
     boolean fromCookie = bodyToken == null;
-    String jkt = proofs.jkt(ctx);
-    tokens.refresh(token, jkt).onSuccess(res -> responses.send(ctx, res, fromCookie)).onFailure(ctx::fail);
+    DpopProofs.Checked proof = proofs.check(ctx);
+    tokens.refresh(token, () -> proofs.use(proof)).onSuccess(res -> responses.send(ctx, res, fromCookie)).onFailure(ctx::fail);
   }
 
   /**

@@ -115,10 +115,38 @@ public final class DpopProofs {
    * @throws Rejected with {@value #INVALID_PROOF} or {@value #USE_NONCE}
    */
   public String verify(List<String> headers, String method, Collection<String> urls, String accessToken) {
-    return verify(headers, method, urls, accessToken, true);
+    return use(check(headers, method, urls, accessToken, true));
   }
 
-  private String verify(List<String> headers, String method, Collection<String> urls, String accessToken,
+  /**
+   * A proof that passed every check but the replay one: its key's thumbprint and what the replay
+   * cache will remember of it once {@linkplain #use used}.
+   */
+  public record Checked(String jkt, SeenProof seen) {
+  }
+
+  /**
+   * Checks a token request's proof as {@link #verify} does, without recording its {@code jti}: the
+   * token endpoints {@linkplain #use use} it only once the request's credential (password, client
+   * secret, refresh token, code) has been verified, so that nobody without one can fill the replay
+   * cache, nor use up a client's proof.
+   */
+  public Checked check(List<String> headers, String method, Collection<String> urls) {
+    return check(headers, method, urls, null, true);
+  }
+
+  /**
+   * Records a checked proof's {@code jti} (RFC 9449 §11.1): its thumbprint, or {@value #INVALID_PROOF}
+   * when the same key's proof with that jti was used within the window.
+   */
+  public String use(Checked proof) {
+    if (seen.asMap().putIfAbsent(proof.seen(), Boolean.TRUE) != null) {
+      throw new Rejected(INVALID_PROOF, "jti replayed");
+    }
+    return proof.jkt();
+  }
+
+  private Checked check(List<String> headers, String method, Collection<String> urls, String accessToken,
                         boolean withNonce) {
     if (headers.size() != 1) {
       throw new Rejected(INVALID_PROOF, headers.isEmpty() ? "no proof" : "several proofs");
@@ -172,12 +200,8 @@ public final class DpopProofs {
     if (withNonce && nonces != null && !(claims.getValue("nonce") instanceof String nonce && nonces.accepts(nonce))) {
       throw new Rejected(USE_NONCE, "nonce missing or stale", nonces.current());
     }
-    String jkt = key.jkt();
-    // last, so that a proof failing another check does not use up its jti
-    if (seen.asMap().putIfAbsent(SeenProof.of(jkt, jti), Boolean.TRUE) != null) {
-      throw new Rejected(INVALID_PROOF, "jti replayed");
-    }
-    return jkt;
+    // recorded by use(), last, so that a proof failing another check does not use up its jti
+    return new Checked(key.jkt(), SeenProof.of(key.jkt(), jti));
   }
 
   /**
@@ -186,7 +210,7 @@ public final class DpopProofs {
    * cache's bound (a million proofs) fits in a small heap. Two different proofs share a value with a
    * probability of about 2^-128 per pair (a false "replayed", never a replay let through).
    */
-  record SeenProof(long high, long low) {
+  public record SeenProof(long high, long low) {
     static SeenProof of(String jkt, String jti) {
       byte[] digest = Digests.sha256(jkt + " " + jti);
       java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(digest);
@@ -252,11 +276,11 @@ public final class DpopProofs {
       }
       return null;
     }
-    String jkt = verify(proofs, method, urls, accessToken, withNonce);
-    if (bound != null && !bound.equals(jkt)) {
+    Checked proof = check(proofs, method, urls, accessToken, withNonce);
+    if (bound != null && !bound.equals(proof.jkt())) {
       throw new Rejected("invalid_token", "proof key is not the token's");
     }
-    return jkt;
+    return use(proof);
   }
 
   /** The {@code cnf.jkt} of verified claims, or null for a bearer token. */

@@ -249,6 +249,50 @@ class DpopTest {
   }
 
   @Test
+  @DisplayName("a proof sent with a wrong password, client secret or refresh token is not used up: the same proof then"
+      + " works once with the right one (nobody without a credential fills the replay cache)")
+  void proofUsedOnlyWithCredential() {
+    DpopKey key = DpopKey.es256();
+    TestUser u = user();
+    String loginProof = key.proof("POST", authUrl("/auth/login"));
+    var wrongPassword = server.http().request(HttpMethod.POST, Origin.AUTH, "/auth/login").putHeader("DPoP", loginProof)
+        .sendJsonObject(new JsonObject().put("username", u.name()).put("password", u.password() + "x")).await();
+    assertThat(wrongPassword.statusCode()).as(wrongPassword.bodyAsString()).isEqualTo(401);
+    var signedIn = login(u, loginProof);
+    assertThat(signedIn.statusCode()).as(signedIn.bodyAsString()).isEqualTo(200);
+    assertThat(signedIn.bodyAsJsonObject().getString("token_type")).isEqualTo("DPoP");
+    assertProofRefused(login(u, loginProof));
+
+    String refreshProof = key.proof("POST", authUrl("/auth/refresh"));
+    var unknown = refresh("no-such-refresh-token-" + UUID.randomUUID(), refreshProof);
+    assertThat(unknown.statusCode()).as(unknown.bodyAsString()).isEqualTo(401);
+    var refreshed = refresh(signedIn.bodyAsJsonObject().getString("refresh_token"), refreshProof);
+    assertThat(refreshed.statusCode()).as(refreshed.bodyAsString()).isEqualTo(200);
+    String next = refreshed.bodyAsJsonObject().getString("refresh_token");
+    // a replayed proof with a valid token is refused before the rotation: the token stays usable
+    assertProofRefused(refresh(next, refreshProof));
+    var stillValid = refresh(next, key.proof("POST", authUrl("/auth/refresh")));
+    assertThat(stillValid.statusCode()).as(stillValid.bodyAsString()).isEqualTo(200);
+
+    String clientId = "dpop-cred-" + UUID.randomUUID().toString().substring(0, 8);
+    String secret = server.server().createClient(clientId, List.of(), List.of("reports:read"));
+    String tokenProof = key.proof("POST", authUrl("/oauth2/token"));
+    var wrongSecret = tokenEndpoint(Map.of("grant_type", "client_credentials"), tokenProof, basic(clientId, secret + "x"));
+    assertThat(wrongSecret.statusCode()).as(wrongSecret.bodyAsString()).isEqualTo(401);
+    var unknownRefresh = tokenEndpoint(Map.of("grant_type", "refresh_token", "refresh_token", "no-such-token"),
+        tokenProof, null);
+    assertThat(unknownRefresh.statusCode()).as(unknownRefresh.bodyAsString()).isEqualTo(400);
+    var clientToken = tokenEndpoint(Map.of("grant_type", "client_credentials"), tokenProof, basic(clientId, secret));
+    assertThat(clientToken.statusCode()).as(clientToken.bodyAsString()).isEqualTo(200);
+    assertThat(clientToken.bodyAsJsonObject().getString("token_type")).isEqualTo("DPoP");
+    assertProofRefused(tokenEndpoint(Map.of("grant_type", "client_credentials"), tokenProof, basic(clientId, secret)));
+  }
+
+  private static String basic(String clientId, String secret) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString((clientId + ":" + secret).getBytes());
+  }
+
+  @Test
   @DisplayName("a proof carrying the private key in its jwk header is refused")
   void privateKeyInHeader() throws Exception {
     DpopKey key = DpopKey.es256();

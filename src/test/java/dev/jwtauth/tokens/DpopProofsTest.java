@@ -106,6 +106,31 @@ class DpopProofsTest {
     assertThat(DpopProofs.SeenProof.of("ab", "c")).isNotEqualTo(DpopProofs.SeenProof.of("a", "bc"));
   }
 
+  @Test
+  @DisplayName("check() records nothing: a proof checked twice is used once, and a second use is a replay")
+  void checkThenUse() {
+    DpopProofs proofs = at(RFC_IAT);
+    DpopProofs.Checked first = proofs.check(List.of(RFC_PROOF), "GET", List.of(RFC_URL));
+    DpopProofs.Checked again = proofs.check(List.of(RFC_PROOF), "GET", List.of(RFC_URL));
+    assertThat(first.jkt()).isEqualTo(RFC_JKT);
+    assertThat(proofs.use(again)).isEqualTo(RFC_JKT);
+    assertRejected(() -> proofs.use(first));
+    assertRejected(() -> proofs.verify(List.of(RFC_PROOF), "GET", List.of(RFC_URL), RFC_ACCESS_TOKEN));
+  }
+
+  @Test
+  @DisplayName("at a resource, a valid proof by another key than the token's is refused without using up its jti")
+  void bindingCheckedBeforeUse() {
+    DpopProofs proofs = at(RFC_IAT);
+    JsonObject otherKeys = new JsonObject().put("cnf", new JsonObject().put("jkt", RFC_JKT.replace('0', '1')));
+    JsonObject boundToIt = new JsonObject().put("cnf", new JsonObject().put("jkt", RFC_JKT));
+    assertThatThrownBy(() -> proofs.checkBinding(otherKeys, List.of(RFC_PROOF), "GET", List.of(RFC_URL), RFC_ACCESS_TOKEN))
+        .isInstanceOfSatisfying(DpopProofs.Rejected.class, e -> assertThat(e.code()).isEqualTo("invalid_token"));
+    assertThat(proofs.checkBinding(boundToIt, List.of(RFC_PROOF), "GET", List.of(RFC_URL), RFC_ACCESS_TOKEN))
+        .isEqualTo(RFC_JKT);
+    assertRejected(() -> proofs.checkBinding(boundToIt, List.of(RFC_PROOF), "GET", List.of(RFC_URL), RFC_ACCESS_TOKEN));
+  }
+
   private static void assertRejected(Runnable check) {
     assertThatThrownBy(check::run).isInstanceOf(DpopProofs.Rejected.class);
   }
