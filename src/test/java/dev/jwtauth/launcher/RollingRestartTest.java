@@ -35,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that a load balancer would retry. The balancer is a small proxy in the test that does what one
  * does: round-robin over the members whose {@code /ready} answered 200 at its last check (every
  * 100 ms, like a readiness probe), and a request that failed before any response came back
- * (connection refused, reset or closed: the member never answered it) is sent to the next member.
+ * (connection refused, reset or closed: the member never answered it) is sent to the next member,
+ * not back to the one that just failed.
  * A response that is an error (5xx), or one cut after its headers, is not retried: it fails the test.
  */
 @Tag("slow")
@@ -67,6 +68,7 @@ class RollingRestartTest {
     final LongAdder retries = new LongAdder();
     final LongAdder cut = new LongAdder();
     final LongAdder unavailable = new LongAdder();
+    final Map<String, LongAdder> retryCauses = new ConcurrentHashMap<>();
     HttpServer server;
 
     Balancer(Vertx vertx, List<Backend> backends) {
@@ -85,22 +87,31 @@ class RollingRestartTest {
       return server.listen(0, "127.0.0.1").await().actualPort();
     }
 
-    private Backend pick() {
+    /**
+     * The next ready member in round-robin order, other than {@code failed} (the member a retried
+     * request got no answer from, as nginx's {@code proxy_next_upstream} moves on) unless it is the
+     * only one ready; null when none is.
+     */
+    private Backend pick(Backend failed) {
+      Backend fallback = null;
       for (int i = 0; i < backends.size(); i++) {
         Backend b = backends.get(Math.floorMod(next.getAndIncrement(), backends.size()));
-        if (b.ready) {
+        if (b.ready && b != failed) {
           return b;
         }
+        if (b.ready) {
+          fallback = b;
+        }
       }
-      return null;
+      return fallback;
     }
 
     private void forward(HttpServerRequest req) {
-      attempt(req, req.headers().copy(), 1);
+      attempt(req, req.headers().copy(), 1, null);
     }
 
-    private void attempt(HttpServerRequest req, MultiMap headers, int attempt) {
-      Backend b = pick();
+    private void attempt(HttpServerRequest req, MultiMap headers, int attempt, Backend failed) {
+      Backend b = pick(failed);
       if (b == null || attempt > MAX_ATTEMPTS) {
         unavailable.increment();
         req.response().setStatusCode(502).end();
@@ -114,7 +125,8 @@ class RollingRestartTest {
             if (ar.failed()) {
               // nothing came back from this member: it never answered, so try the next one
               retries.increment();
-              attempt(req, headers, attempt + 1);
+              retryCauses.computeIfAbsent(ar.cause().getClass().getSimpleName(), k -> new LongAdder()).increment();
+              attempt(req, headers, attempt + 1, b);
               return;
             }
             HttpClientResponse res = ar.result();
@@ -226,8 +238,9 @@ class RollingRestartTest {
       long millis = (System.nanoTime() - t0) / 1_000_000;
 
       log.info("ROLLING RESTART: {} requests answered 200 in {} ms through the balancer ({} retried on another member"
-              + " after the first got no answer; member 1 served {}, member 2 served {}); failures {}",
-          load.ok.sum(), millis, balancer.retries.sum(), b1.served.sum(), b2.served.sum(), load.failures);
+              + " after the first got no answer: {}; member 1 served {}, member 2 served {}); failures {}",
+          load.ok.sum(), millis, balancer.retries.sum(), balancer.retryCauses, b1.served.sum(), b2.served.sum(),
+          load.failures);
       assertThat(load.failures).as("requests that failed at the client").isEmpty();
       assertThat(balancer.cut.sum()).as("responses cut after their headers").isZero();
       assertThat(balancer.unavailable.sum()).as("requests no member answered within " + MAX_ATTEMPTS + " attempts").isZero();
