@@ -2,6 +2,7 @@ package dev.jwtauth.db;
 
 import dev.jwtauth.config.ConfigException;
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -27,6 +28,8 @@ public final class Migrations {
       "V4__login_failures.sql", "V5__password_resets.sql", "V6__authorization_code.sql", "V7__dpop.sql",
       "V8__totp.sql", "V9__client_notify.sql", "V10__code_amr.sql");
   private static final long LOCK_KEY = 0x6a7761_7574_68L;
+  /** PostgreSQL's SQLSTATE for a table that does not exist (a database never migrated). */
+  private static final String UNDEFINED_TABLE = "42P01";
 
   private Migrations() {
   }
@@ -44,27 +47,32 @@ public final class Migrations {
   /** Applies what is missing up to version {@code last} (an upgrade rebuilds an older schema with it). */
   static Future<Integer> migrate(Pool pool, int last) {
     List<String> scripts = FILES.stream().map(Migrations::read).toList();
-    return pool.query("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL,"
-            + " applied_at timestamptz NOT NULL DEFAULT now())").execute()
-        .compose(v -> applyFrom(pool, scripts, 1, last));
+    // A schema already at (or past) the last version, as at every start but the first after an
+    // upgrade, is checked in one statement, not one locked transaction per migration. Otherwise the
+    // version table is created under the lock: concurrent CREATE TABLE IF NOT EXISTS can collide.
+    return currentVersion(pool)
+        .recover(err -> err instanceof PgException pg && UNDEFINED_TABLE.equals(pg.getSqlState())
+            ? Future.succeededFuture(0) : Future.failedFuture(err))
+        .compose(current -> current >= last ? notNewer(current) : pool.withTransaction(conn -> lock(conn)
+                .compose(v -> conn.query("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY,"
+                    + " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute()))
+            .compose(v -> applyFrom(pool, scripts, 1, last)));
+  }
+
+  private static Future<?> lock(SqlConnection conn) {
+    return conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(LOCK_KEY));
   }
 
   private static Future<Integer> applyFrom(Pool pool, List<String> scripts, int version, int last) {
     if (version > last) {
-      return currentVersion(pool).compose(current -> {
-        if (current > FILES.size()) {
-          return Future.failedFuture(new ConfigException("The database schema is at version " + current
-              + ", newer than this server's " + FILES.size() + "; run a newer jwt-auth-server or point PG_URI elsewhere."));
-        }
-        return Future.succeededFuture(current);
-      });
+      return currentVersion(pool).compose(Migrations::notNewer);
     }
     return pool.withTransaction(conn -> apply(conn, scripts, version)).compose(v -> applyFrom(pool, scripts, version + 1, last));
   }
 
   private static Future<Void> apply(SqlConnection conn, List<String> scripts, int version) {
     String name = FILES.get(version - 1);
-    return conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(LOCK_KEY))
+    return lock(conn)
         .compose(v -> conn.preparedQuery("SELECT 1 FROM schema_version WHERE version = $1").execute(Tuple.of(version)))
         .compose(rows -> {
           if (rows.size() > 0) {
@@ -76,6 +84,15 @@ public final class Migrations {
                   .execute(Tuple.of(version, name)))
               .mapEmpty();
         });
+  }
+
+  /** The schema version, unless it is newer than this server knows (then start-up stops). */
+  private static Future<Integer> notNewer(int current) {
+    if (current > FILES.size()) {
+      return Future.failedFuture(new ConfigException("The database schema is at version " + current
+          + ", newer than this server's " + FILES.size() + "; run a newer jwt-auth-server or point PG_URI elsewhere."));
+    }
+    return Future.succeededFuture(current);
   }
 
   private static Future<Integer> currentVersion(Pool pool) {

@@ -1,8 +1,6 @@
 package dev.jwtauth.http;
 
 import dev.jwtauth.config.AppConfig;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,34 +31,46 @@ public final class OpenApi {
   public static final String MANAGEMENT_TEMPLATE = "http://127.0.0.1:9000";
   private static final String RESOURCE = "openapi.json";
 
-  private final JsonObject template;
+  /**
+   * The file as read, once per process on the first request for it (on a worker): not at start-up,
+   * where every verticle instance parsing it cost tens of milliseconds before the ports opened.
+   */
+  private static volatile JsonObject template;
   private final AppConfig config;
 
-  private OpenApi(JsonObject template, AppConfig config) {
-    this.template = template;
+  public OpenApi(AppConfig config) {
     this.config = config;
-  }
-
-  /** Reads the document from the classpath (on a worker: start-up only). */
-  public static Future<OpenApi> load(Vertx vertx, AppConfig config) {
-    return vertx.executeBlocking(() -> {
-      try (InputStream in = OpenApi.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-        if (in == null) {
-          throw new IOException(RESOURCE + " is missing from the class path; rebuild the jar.");
-        }
-        return new OpenApi(new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)), config);
-      }
-    });
   }
 
   /** {@code GET /.well-known/openapi.json}. */
   public void serve(RoutingContext ctx) {
+    JsonObject read = template;
+    if (read != null) {
+      send(ctx, read);
+      return;
+    }
+    ctx.vertx().executeBlocking(OpenApi::read).onSuccess(doc -> {
+      template = doc;
+      send(ctx, doc);
+    }).onFailure(ctx::fail);
+  }
+
+  private void send(RoutingContext ctx, JsonObject template) {
     ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=300");
-    Responses.json(ctx, 200, render(PublicOrigins.auth(ctx, config), PublicOrigins.resource(ctx, config)));
+    Responses.json(ctx, 200, render(template, PublicOrigins.auth(ctx, config), PublicOrigins.resource(ctx, config)));
+  }
+
+  private static JsonObject read() throws IOException {
+    try (InputStream in = OpenApi.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IOException(RESOURCE + " is missing from the class path; rebuild the jar.");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   /** The document with every {@code servers} entry pointing at the given origins. */
-  JsonObject render(String auth, String resource) {
+  static JsonObject render(JsonObject template, String auth, String resource) {
     JsonObject doc = template.copy();
     rewrite(doc.getJsonArray("servers"), auth, resource);
     JsonObject paths = doc.getJsonObject("paths", new JsonObject());

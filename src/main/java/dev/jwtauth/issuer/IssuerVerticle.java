@@ -63,7 +63,7 @@ public final class IssuerVerticle extends VerticleBase {
   private AccessTokens accessTokens;
   private TokenVerifier verifier;
   private KeyPublication published;
-  private OpenApi openApi;
+
   private Pool pool;
   private Router router;
   private io.vertx.core.http.HttpServer server;
@@ -142,7 +142,7 @@ public final class IssuerVerticle extends VerticleBase {
     mfa.mountAdmin(router);
     router.get(RevocationFeed.PATH).handler(new RevocationFeedHandler(shared.revocationFeed(), clients, revocations));
     published.mount(router);
-    router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
+    router.get(OpenApi.PATH).handler(new OpenApi(config)::serve);
     DemoPage.mount(router, config);
     ConsolePage.mount(router);
     Servers.back(router, vertx, Map.of(
@@ -161,7 +161,6 @@ public final class IssuerVerticle extends VerticleBase {
     return Future.all(keysChanged.completion(), signingChanged.completion())
         .compose(v -> new TokenBusApi(tokens, verifier, revocations, clients, shared.dpopProofs()).register(bus))
         .compose(v -> loadKeys())
-        .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> Servers.listen(vertx, config, router, config.authHttpPort(), "AUTH_HTTP_PORT"))
         .onSuccess(s -> server = s)
         .mapEmpty();

@@ -129,8 +129,7 @@ public final class App implements AutoCloseable {
       }
       Pool pool = null;
       if (cfg.runsAuth()) {
-        prepareDatabase(vertx, cfg, uri, argon2);
-        pool = Database.pool(vertx, uri, cfg);
+        pool = prepareDatabase(vertx, cfg, uri, argon2);
       }
       CryptoProvider provider = crypto.await();
       log.info("Crypto provider: {} {} ({})", provider.name(), provider.version(), provider.reason());
@@ -220,7 +219,11 @@ public final class App implements AutoCloseable {
     return instance;
   }
 
-  private static void prepareDatabase(Vertx vertx, AppConfig cfg, String uri, Background<Argon2Engine> argon2) {
+  /**
+   * Brings the schema up to date, then creates the first administrator and the demo client when
+   * asked: answers the pool, which the process keeps using.
+   */
+  private static Pool prepareDatabase(Vertx vertx, AppConfig cfg, String uri, Background<Argon2Engine> argon2) {
     Pool pool = Database.pool(vertx, uri, cfg);
     try {
       Migrations.migrate(pool).await();
@@ -244,8 +247,12 @@ public final class App implements AutoCloseable {
       if (cfg.demoClient()) {
         DemoClient.register(new ClientRepository(pool), cfg).await();
       }
-    } finally {
+      // the process's pool from here on: its first connection, authenticated once, is kept
+      return pool;
+    } catch (Throwable e) {
+      // await() rethrows checked causes as they are (a refused connection)
       pool.close().await();
+      throw e;
     }
   }
 

@@ -53,7 +53,7 @@ public final class ResourceVerticle extends VerticleBase {
   private TokenVerifier verifier;
   private RevocationSet revoked;
   private Supplier<Future<JsonObject>> keySource;
-  private OpenApi openApi;
+
   private Router router;
   private long retryTimer = -1;
   private io.vertx.core.http.HttpServer server;
@@ -105,7 +105,7 @@ public final class ResourceVerticle extends VerticleBase {
         .handler(this::stats);
     // the README's example of a scope check: a client granted reports:read (client_credentials or the bus)
     router.get("/api/reports").handler(RequireScope.of(REPORTS_SCOPE)).handler(this::reports);
-    router.get(OpenApi.PATH).handler(ctx -> openApi.serve(ctx));
+    router.get(OpenApi.PATH).handler(new OpenApi(config)::serve);
     router.get("/public/ping").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("ok", true)));
     Servers.back(router, vertx, Map.of(
         "keys", () -> verifier.ready() ? Future.succeededFuture() : Future.failedFuture("no key set yet"),
@@ -115,7 +115,6 @@ public final class ResourceVerticle extends VerticleBase {
 
     return keysChanged.completion()
         .compose(v -> fetchKeys())
-        .compose(v -> OpenApi.load(vertx, config)).onSuccess(doc -> openApi = doc)
         .compose(v -> Servers.listen(vertx, config, router, config.resourceHttpPort(), "RESOURCE_HTTP_PORT"))
         .onSuccess(s -> server = s);
   }

@@ -32,9 +32,14 @@ public final class PasswordHasher {
     this.memoryKib = memoryKib;
     this.iterations = iterations;
     this.parallelism = parallelism;
-    // A hash of nothing anyone knows: verified against when the user does not exist, so an unknown
-    // username costs the same time as a wrong password.
-    this.dummyHash = hashBlocking("unknown-user-" + random.nextLong());
+    // A hash with these parameters that no password matches: verified against when the user does
+    // not exist, so an unknown username costs the same argon2id run as a wrong password. Random
+    // salt and output bytes are as good as a real hash for that, and spare one hash at every start.
+    byte[] salt = new byte[SALT_BYTES];
+    byte[] out = new byte[HASH_BYTES];
+    random.nextBytes(salt);
+    random.nextBytes(out);
+    this.dummyHash = phc(salt, out);
   }
 
   /**
@@ -67,7 +72,11 @@ public final class PasswordHasher {
   public String hashBlocking(String password) {
     byte[] salt = new byte[SALT_BYTES];
     random.nextBytes(salt);
-    byte[] out = derive(password, salt, memoryKib, iterations, parallelism, HASH_BYTES);
+    return phc(salt, derive(password, salt, memoryKib, iterations, parallelism, HASH_BYTES));
+  }
+
+  /** The PHC string of a hash made with this hasher's parameters. */
+  private String phc(byte[] salt, byte[] out) {
     return "$argon2id$v=19$m=" + memoryKib + ",t=" + iterations + ",p=" + parallelism
         + "$" + B64.encodeToString(salt) + "$" + B64.encodeToString(out);
   }
