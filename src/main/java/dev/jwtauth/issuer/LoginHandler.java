@@ -64,10 +64,10 @@ final class LoginHandler implements Handler<RoutingContext> {
     DpopProofs.Checked proof = proofs.check(ctx);
     passwords.verify(ctx, username, password)
         .compose(next -> {
-          // the right password: now the proof's jti is recorded (a wrong one records nothing)
-          String jkt = proofs.use(proof);
           if (next.kind() == SecondFactor.Next.Kind.DONE) {
-            return tokens.issueForUser(next.user(), SecondFactor.AMR_PWD, jkt).map(res -> {
+            return tokens.issueForUser(next.user(), SecondFactor.AMR_PWD, TokenEndpointProofs.jkt(proof)).map(res -> {
+              // tokens issued: now the proof's jti is recorded (a wrong password records nothing)
+              proofs.record(proof);
               responses.send(ctx, res, asCookie);
               return null;
             });
@@ -95,8 +95,11 @@ final class LoginHandler implements Handler<RoutingContext> {
     String address = guards.clientAddress().of(ctx.request());
     secondFactor.verify(mfaToken, code, recovery, address)
         .onComplete(ar -> recordSecondStep(ctx, address, ar))
-        .compose(verified -> tokens.issueForUser(verified.user(), verified.amr(), proofs.use(proof)))
-        .onSuccess(res -> responses.send(ctx, res, asCookie))
+        .compose(verified -> tokens.issueForUser(verified.user(), verified.amr(), TokenEndpointProofs.jkt(proof)))
+        .onSuccess(res -> {
+          proofs.record(proof);
+          responses.send(ctx, res, asCookie);
+        })
         .onFailure(ctx::fail);
   }
 

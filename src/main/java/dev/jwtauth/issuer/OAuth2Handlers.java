@@ -53,8 +53,9 @@ final class OAuth2Handlers {
           "grant_type must be authorization_code, refresh_token or client_credentials.");
     }
     // RFC 9449 §5: every grant takes a proof, and binds what it issues to the proof's key; its jti
-    // is recorded (TokenEndpointProofs.use) once the grant's credential has been verified
+    // is recorded once tokens are issued (TokenEndpointProofs.record)
     DpopProofs.Checked proof = proofs.check(ctx);
+    String jkt = TokenEndpointProofs.jkt(proof);
     switch (grant) {
       case "authorization_code" -> authorizationCode(ctx, form, proof);
       case "refresh_token" -> {
@@ -64,8 +65,8 @@ final class OAuth2Handlers {
                 ? authenticateClient(ctx, form, false).map(c -> c == null ? null : c.clientId())
                 : identifyClient(ctx, form).compose(c -> c.clientId().equals(owner.get())
                     ? Future.succeededFuture(c.clientId()) : Future.failedFuture(TokenService.INVALID_REFRESH)))
-            .compose(clientId -> tokens.refreshForClient(token, clientId, () -> proofs.use(proof)))
-            .onSuccess(res -> Responses.tokenJson(ctx, res))
+            .compose(clientId -> tokens.refreshForClient(token, clientId, jkt))
+            .onSuccess(res -> issued(ctx, proof, res))
             // RFC 6749 §5.2: an invalid grant is a 400 here (the /auth API answers 401)
             .onFailure(err -> ctx.fail(err == TokenService.INVALID_REFRESH || err == TokenService.REFRESH_KEY_MISMATCH
                 ? new ApiError(400, "invalid_grant", err.getMessage()) : err));
@@ -80,8 +81,8 @@ final class OAuth2Handlers {
           if (!client.scopes().containsAll(asked)) {
             throw new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for.");
           }
-          return tokens.issueForClient(client, asked, proofs.use(proof));
-        }).onSuccess(res -> Responses.tokenJson(ctx, res)).onFailure(ctx::fail);
+          return tokens.issueForClient(client, asked, jkt);
+        }).onSuccess(res -> issued(ctx, proof, res)).onFailure(ctx::fail);
       }
       default -> throw new ApiError(400, "unsupported_grant_type",
           "grant_type must be authorization_code, refresh_token or client_credentials.");
@@ -98,6 +99,12 @@ final class OAuth2Handlers {
    * client the code was issued to (its secret for a confidential client, its {@code client_id} for a
    * public one). A used code presented again revokes what its first exchange issued.
    */
+  /** The token response, once the proof (if any) is recorded as used. */
+  private void issued(RoutingContext ctx, DpopProofs.Checked proof, JsonObject res) {
+    proofs.record(proof);
+    Responses.tokenJson(ctx, res);
+  }
+
   private void authorizationCode(RoutingContext ctx, MultiMap form, DpopProofs.Checked proof) {
     String code = single(form, "code", true);
     String redirectUri = single(form, "redirect_uri", false);
@@ -111,11 +118,11 @@ final class OAuth2Handlers {
           return codes.redeem(code, client.clientId(), redirectUri, verifier);
         })
         .compose(r -> switch (r.status()) {
-          case REDEEMED -> tokens.issueForCode(r, proofs.use(proof));
+          case REDEEMED -> tokens.issueForCode(r, TokenEndpointProofs.jkt(proof));
           case REUSED -> tokens.revokeCodeSession(r.familyId()).compose(v -> Future.failedFuture(INVALID_CODE));
           case INVALID -> Future.failedFuture(INVALID_CODE);
         })
-        .onSuccess(res -> Responses.tokenJson(ctx, res))
+        .onSuccess(res -> issued(ctx, proof, res))
         .onFailure(ctx::fail);
   }
 

@@ -34,7 +34,10 @@ final class SessionHandlers {
     }
     boolean fromCookie = bodyToken == null;
     DpopProofs.Checked proof = proofs.check(ctx);
-    tokens.refresh(token, () -> proofs.use(proof)).onSuccess(res -> responses.send(ctx, res, fromCookie)).onFailure(ctx::fail);
+    tokens.refresh(token, TokenEndpointProofs.jkt(proof)).onSuccess(res -> {
+      proofs.record(proof);
+      responses.send(ctx, res, fromCookie);
+    }).onFailure(ctx::fail);
   }
 
   /**

@@ -16,10 +16,10 @@ import java.util.List;
  * current one). The proof's {@code htu} is this endpoint under {@code ISSUER} or as requested
  * ({@link DpopUrls#forAuth}).
  *
- * <p>Two steps: {@link #check} before any other work (a bad proof is refused at once), and
- * {@link #use} once the request's credential has been verified, which records the proof's
- * {@code jti}: a request without a valid password, client secret, refresh token or code records
- * nothing, so it can neither fill the replay cache nor use up a client's proof.
+ * <p>Two steps: {@link #check} before any other work (a bad or replayed proof is refused at once),
+ * and {@link #record} once tokens are issued, which records the proof's {@code jti}: a request
+ * without a valid password, client secret, live refresh token or code records nothing, so it can
+ * neither fill the replay cache nor use up a client's proof.
  */
 final class TokenEndpointProofs {
   private final DpopProofs proofs;
@@ -52,20 +52,15 @@ final class TokenEndpointProofs {
     }
   }
 
-  /**
-   * Uses a checked proof, once the request's credential is verified and before anything is issued
-   * or rotated: the thumbprint of its key, or null when there was no proof.
-   *
-   * @throws ApiError 400 {@code invalid_dpop_proof} when its jti was already used
-   */
-  String use(DpopProofs.Checked proof) {
-    if (proof == null) {
-      return null;
-    }
-    try {
-      return proofs.use(proof);
-    } catch (DpopProofs.Rejected e) {
-      throw rejected(e);
+  /** The thumbprint of a checked proof's key, or null when there was no proof. */
+  static String jkt(DpopProofs.Checked proof) {
+    return proof == null ? null : proof.jkt();
+  }
+
+  /** Records the jti of a checked proof (none: nothing) whose request has been answered with tokens. */
+  void record(DpopProofs.Checked proof) {
+    if (proof != null) {
+      proofs.record(proof);
     }
   }
 

@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 /**
  * The token verbs of the auth side: issue a pair at login, rotate it, end a session, issue for a
@@ -103,45 +102,34 @@ final class TokenService {
    * session (refresh family and access tokens by {@code sid}) before failing.
    */
   Future<JsonObject> refresh(String token) {
-    return refresh(token, () -> null);
+    return refresh(token, null);
   }
 
   /**
-   * Same, for a request with a DPoP proof: {@code proof} uses it and gives its thumbprint (null:
-   * none), and is called only for a token that exists, before the rotation. A session bound to
+   * Same, for a request with a DPoP proof of thumbprint {@code jkt} (null: none). A session bound to
    * a key needs a proof by it (else 401 invalid_grant, and the token stays as it was); the new
    * access token is bound to the proof's key when there is one. A session issued to a client
    * through the code flow is refreshed at {@code /oauth2/token}, with that client, not here.
    */
-  Future<JsonObject> refresh(String token, Supplier<String> proof) {
+  Future<JsonObject> refresh(String token, String jkt) {
     return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
-        ? Future.failedFuture(INVALID_REFRESH) : rotate(token, owner, proof));
+        ? Future.failedFuture(INVALID_REFRESH) : rotate(token, jkt));
   }
 
   /**
    * Rotates a refresh token presented at {@code /oauth2/token} by {@code clientId} (null: no client
-   * identified), with a DPoP proof as {@link #refresh(String, Supplier)} takes it. A session issued to a
+   * identified), with a DPoP proof of thumbprint {@code jkt} (null: none). A session issued to a
    * client (code flow) is refreshed only by that client; one of {@code /auth/login} by anyone
    * holding it, as before.
    */
-  Future<JsonObject> refreshForClient(String token, String clientId, Supplier<String> proof) {
+  Future<JsonObject> refreshForClient(String token, String clientId, String jkt) {
     return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
-        && !owner.get().get().equals(clientId) ? Future.failedFuture(INVALID_REFRESH) : rotate(token, owner, proof));
+        && !owner.get().get().equals(clientId) ? Future.failedFuture(INVALID_REFRESH) : rotate(token, jkt));
   }
 
   /** Whether a refresh token's session belongs to a client: its id, or empty (also for an unknown token). */
   Future<java.util.Optional<String>> refreshOwner(String token) {
     return refresh.clientOf(token).map(owner -> owner.flatMap(o -> o));
-  }
-
-  /** Rotates a token whose owner was looked up: an unknown token is refused without using the proof. */
-  private Future<JsonObject> rotate(String token, java.util.Optional<java.util.Optional<String>> owner,
-                                    Supplier<String> proof) {
-    if (owner.isEmpty()) {
-      metrics.refresh("invalid");
-      return Future.failedFuture(INVALID_REFRESH);
-    }
-    return rotate(token, proof.get());
   }
 
   private Future<JsonObject> rotate(String token, String jkt) {

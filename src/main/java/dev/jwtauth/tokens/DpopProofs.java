@@ -126,20 +126,30 @@ public final class DpopProofs {
   }
 
   /**
-   * Checks a token request's proof as {@link #verify} does, without recording its {@code jti}: the
-   * token endpoints {@linkplain #use use} it only once the request's credential (password, client
-   * secret, refresh token, code) has been verified, so that nobody without one can fill the replay
-   * cache, nor use up a client's proof.
+   * Checks a token request's proof as {@link #verify} does (a {@code jti} already recorded is
+   * refused) without recording its {@code jti}: the token endpoints {@linkplain #record record} it
+   * once they have issued, so that only a request with a valid credential (password, client secret,
+   * live refresh token, code) leaves an entry in the replay cache. Nobody without one can fill it,
+   * nor use up a client's proof.
    */
   public Checked check(List<String> headers, String method, Collection<String> urls) {
-    return check(headers, method, urls, null, true);
+    Checked proof = check(headers, method, urls, null, true);
+    if (seen.getIfPresent(proof.seen()) != null) {
+      throw new Rejected(INVALID_PROOF, "jti replayed");
+    }
+    return proof;
   }
 
   /**
-   * Records a checked proof's {@code jti} (RFC 9449 §11.1): its thumbprint, or {@value #INVALID_PROOF}
-   * when the same key's proof with that jti was used within the window.
+   * Records the {@code jti} of a checked proof whose request succeeded (RFC 9449 §11.1): the same
+   * proof is refused from now on, within the window.
    */
-  public String use(Checked proof) {
+  public void record(Checked proof) {
+    seen.put(proof.seen(), Boolean.TRUE);
+  }
+
+  /** Records a checked proof's {@code jti}, or {@value #INVALID_PROOF} when it was already recorded; its thumbprint. */
+  private String use(Checked proof) {
     if (seen.asMap().putIfAbsent(proof.seen(), Boolean.TRUE) != null) {
       throw new Rejected(INVALID_PROOF, "jti replayed");
     }

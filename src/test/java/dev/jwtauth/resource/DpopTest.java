@@ -249,8 +249,9 @@ class DpopTest {
   }
 
   @Test
-  @DisplayName("a proof sent with a wrong password, client secret or refresh token is not used up: the same proof then"
-      + " works once with the right one (nobody without a credential fills the replay cache)")
+  @DisplayName("a proof sent with a wrong password, client secret or refresh token, or refused with a token bound to"
+      + " another key, is not used up: the same proof then works once with the right one (nobody without a"
+      + " credential fills the replay cache)")
   void proofUsedOnlyWithCredential() {
     DpopKey key = DpopKey.es256();
     TestUser u = user();
@@ -273,6 +274,14 @@ class DpopTest {
     assertProofRefused(refresh(next, refreshProof));
     var stillValid = refresh(next, key.proof("POST", authUrl("/auth/refresh")));
     assertThat(stillValid.statusCode()).as(stillValid.bodyAsString()).isEqualTo(200);
+
+    // another key's proof with this session's token is refused (401), and stays usable with its own session
+    DpopKey other = DpopKey.es256();
+    String otherProof = other.proof("POST", authUrl("/auth/refresh"));
+    var mismatch = refresh(stillValid.bodyAsJsonObject().getString("refresh_token"), otherProof);
+    assertThat(mismatch.statusCode()).as(mismatch.bodyAsString()).isEqualTo(401);
+    var ownSession = refresh(boundLogin(user(), other).getString("refresh_token"), otherProof);
+    assertThat(ownSession.statusCode()).as(ownSession.bodyAsString()).isEqualTo(200);
 
     String clientId = "dpop-cred-" + UUID.randomUUID().toString().substring(0, 8);
     String secret = server.server().createClient(clientId, List.of(), List.of("reports:read"));

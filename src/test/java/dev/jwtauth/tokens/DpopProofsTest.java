@@ -107,14 +107,15 @@ class DpopProofsTest {
   }
 
   @Test
-  @DisplayName("check() records nothing: a proof checked twice is used once, and a second use is a replay")
-  void checkThenUse() {
+  @DisplayName("check() records nothing: a proof passes check() until record(), then check() and verify() refuse it")
+  void checkThenRecord() {
     DpopProofs proofs = at(RFC_IAT);
     DpopProofs.Checked first = proofs.check(List.of(RFC_PROOF), "GET", List.of(RFC_URL));
     DpopProofs.Checked again = proofs.check(List.of(RFC_PROOF), "GET", List.of(RFC_URL));
     assertThat(first.jkt()).isEqualTo(RFC_JKT);
-    assertThat(proofs.use(again)).isEqualTo(RFC_JKT);
-    assertRejected(() -> proofs.use(first));
+    assertThat(again).isEqualTo(first);
+    proofs.record(again);
+    assertRejected(() -> proofs.check(List.of(RFC_PROOF), "GET", List.of(RFC_URL)));
     assertRejected(() -> proofs.verify(List.of(RFC_PROOF), "GET", List.of(RFC_URL), RFC_ACCESS_TOKEN));
   }
 
