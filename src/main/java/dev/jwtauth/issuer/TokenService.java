@@ -112,8 +112,7 @@ final class TokenService {
    * through the code flow is refreshed at {@code /oauth2/token}, with that client, not here.
    */
   Future<JsonObject> refresh(String token, String jkt) {
-    return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
-        ? Future.failedFuture(INVALID_REFRESH) : rotate(token, jkt));
+    return rotate(token, jkt, null);
   }
 
   /**
@@ -123,8 +122,7 @@ final class TokenService {
    * holding it, as before.
    */
   Future<JsonObject> refreshForClient(String token, String clientId, String jkt) {
-    return refresh.clientOf(token).compose(owner -> owner.isPresent() && owner.get().isPresent()
-        && !owner.get().get().equals(clientId) ? Future.failedFuture(INVALID_REFRESH) : rotate(token, jkt));
+    return rotate(token, jkt, clientId);
   }
 
   /** Whether a refresh token's session belongs to a client: its id, or empty (also for an unknown token). */
@@ -132,8 +130,9 @@ final class TokenService {
     return refresh.clientOf(token).map(owner -> owner.flatMap(o -> o));
   }
 
-  private Future<JsonObject> rotate(String token, String jkt) {
-    return refresh.rotate(token, jkt).compose(r -> switch (r.status()) {
+  /** One rotation (one statement in the common case): the client rule is checked by it, not before it. */
+  private Future<JsonObject> rotate(String token, String jkt, String clientId) {
+    return refresh.rotate(token, jkt, clientId).compose(r -> switch (r.status()) {
       case ROTATED -> {
         metrics.refresh("rotated");
         metrics.issued("refresh_token");

@@ -135,22 +135,25 @@ public final class RefreshTokens {
    * consumed less than the grace period ago, in which case it gets a successor too.
    */
   public Future<Rotation> rotate(String token) {
-    return rotate(token, null);
+    return rotate(token, null, null);
   }
 
   /**
-   * Same, for a request whose DPoP proof has the thumbprint {@code proofJkt} (null: no proof). A
-   * token of a family bound to another key, or to a key while there is no proof, is left as it is
-   * (status KEY_MISMATCH): neither consumed nor taken as a reuse.
+   * Same, for a request whose DPoP proof has the thumbprint {@code proofJkt} (null: no proof), made
+   * by the client {@code clientId} (null: none identified). A token of a family bound to another
+   * key, or to a key while there is no proof, is left as it is (status KEY_MISMATCH): neither
+   * consumed nor taken as a reuse. A token of a session issued to a client (the code flow) is
+   * rotated only for that client: for anyone else it is INVALID, and left as it is too.
    */
-  public Future<Rotation> rotate(String token, String proofJkt) {
+  public Future<Rotation> rotate(String token, String proofJkt, String clientId) {
     Buffer hash = hash(token);
     return successorKey().compose(mac -> {
       String successor = successor(mac, token);
       UUID next = UUID.randomUUID();
       OffsetDateTime now = at(clock.instant());
       return pool.preparedQuery(ROTATE)
-          .execute(Tuple.from(new Object[] {hash, now, next, hash(successor), at(clock.instant().plus(ttl)), proofJkt}))
+          .execute(Tuple.from(new Object[] {hash, now, next, hash(successor), at(clock.instant().plus(ttl)), proofJkt,
+              clientId}))
           .compose(rows -> {
             if (rows.size() > 0) {
               Row row = rows.iterator().next();
@@ -164,7 +167,8 @@ public final class RefreshTokens {
             return pool.withTransaction(conn -> conn.preparedQuery(FAMILY_LOCK).execute(Tuple.of(hash))
                 .compose(locked -> locked.size() == 0 ? Future.succeededFuture(Rotation.invalid())
                     : conn.preparedQuery(LOCK).execute(Tuple.of(hash))
-                        .compose(found -> rotateLocked(conn, found.iterator().next(), successor, proofJkt))));
+                        .compose(found -> rotateLocked(conn, found.iterator().next(), successor, proofJkt,
+                            clientId))));
           });
     });
   }
@@ -172,7 +176,8 @@ public final class RefreshTokens {
   /**
    * The common case in one statement (one round trip, autocommit): under the family's lock, consume
    * an unused live token of an enabled user (presented with a proof by its DPoP key when the
-   * family is bound to one) and insert its successor, which keeps the family's amr and binding. The lock is what
+   * family is bound to one, and by its client when the session is a client's) and insert its
+   * successor, which keeps the family's amr and binding. The lock is what
    * {@link #revokeFamily} takes too: a revocation either sees the successor or makes this consume
    * nothing (the row's recheck after the lock sees {@code revoked_at}). No row back means "not the
    * common case"; {@link #rotate} then decides in a transaction.
@@ -183,13 +188,15 @@ public final class RefreshTokens {
           + " consumed AS (UPDATE refresh_tokens rt SET used_at = $2, replaced_by = $3 FROM users u"
           + " WHERE rt.token_hash = $1 AND u.id = rt.user_id AND rt.used_at IS NULL AND rt.revoked_at IS NULL"
           + " AND rt.expires_at > $2 AND NOT u.disabled AND (rt.dpop_jkt IS NULL OR rt.dpop_jkt = $6::text)"
+          + " AND (rt.client_id IS NULL OR rt.client_id = $7::text)"
           + " AND (SELECT count(*) FROM family_lock) > 0"
           + " RETURNING rt.family_id, rt.user_id, rt.client_id, rt.amr, rt.dpop_jkt, rt.scopes, u.username, u.roles),"
           + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr,"
           + " dpop_jkt, scopes) SELECT $3, family_id, user_id, $4, client_id, $5, amr, dpop_jkt, scopes FROM consumed)"
           + " SELECT family_id, user_id, client_id, amr, dpop_jkt, scopes, username, roles FROM consumed";
 
-  private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor, String proofJkt) {
+  private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor, String proofJkt,
+                                        String presenter) {
     OffsetDateTime now = at(clock.instant());
     UUID id = row.getUUID("id");
     UUID family = row.getUUID("family_id");
@@ -201,6 +208,11 @@ public final class RefreshTokens {
     List<String> scopes = scopeList(row);
     OffsetDateTime usedAt = row.getOffsetDateTime("used_at");
     String jkt = row.getString("dpop_jkt");
+    if (clientId != null && !clientId.equals(presenter)) {
+      // a client's session presented by another client, or at /auth/refresh: refused, and neither
+      // consumed nor taken as a reuse (only its client may end it that way)
+      return Future.succeededFuture(Rotation.invalid());
+    }
     if (row.getOffsetDateTime("revoked_at") != null || row.getBoolean("disabled")
         || !row.getOffsetDateTime("expires_at").isAfter(now)) {
       return Future.succeededFuture(Rotation.invalid());

@@ -199,6 +199,13 @@ class CodeFlowTest {
 
     var otherClient = exchange(null, Map.of("grant_type", "refresh_token", "refresh_token", refresh, "client_id", "web-app"));
     assertThat(otherClient.statusCode()).isIn(400, 401);
+    // another public client, identified as well as this one is: the rotation itself refuses it
+    String other = "spb-" + CodeFlow.verifier().substring(0, 6).toLowerCase().replaceAll("[^a-z0-9]", "x");
+    register(server.server().adminToken(), new JsonObject().put("client_id", other)
+        .put("redirect_uris", new JsonArray().add(SPA_CB)).put("token_endpoint_auth_method", "none").put("scope", "openid"));
+    var otherPublic = exchange(null, Map.of("grant_type", "refresh_token", "refresh_token", refresh, "client_id", other));
+    assertThat(otherPublic.statusCode()).as(otherPublic.bodyAsString()).isEqualTo(400);
+    assertThat(otherPublic.bodyAsJsonObject().getString("error")).isEqualTo("invalid_grant");
     var viaAuth = server.http().refresh(refresh);
     assertThat(viaAuth.statusCode()).as("a client's session is not refreshed through /auth/refresh").isEqualTo(401);
 
