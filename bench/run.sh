@@ -174,6 +174,17 @@ machine_busy_ticks() { # all cores, from /proc/stat: everything but idle and iow
   echo $((user + nice + sys + irq + softirq + steal))
 }
 
+await_quiet() { # before a start-up measurement: until the machine is under 10% busy over 0.5 s (at most 15 s),
+  # so that the server just started (JIT compilers still busy after its ready) does not slow the next one's start
+  local b0 b1 pct=100
+  for _ in $(seq 1 30); do
+    b0=$(machine_busy_ticks); sleep 0.5; b1=$(machine_busy_ticks)
+    pct=$(((b1 - b0) * 100 / (CORES * CLK_TCK / 2)))
+    ((pct < 10)) && break
+  done
+  log "machine ${pct}% busy before the next start"
+}
+
 to_ms() { # "1m2.345s" (bash's times) -> 62345
   [[ $1 =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s$ ]] || { echo 0; return; }
   echo $((BASH_REMATCH[1] * 60000 + BASH_REMATCH[2] * 1000 + 10#${BASH_REMATCH[3]}))
@@ -521,11 +532,13 @@ for ALG in $ALGS; do
   if [[ $ALG == "$FIRST_ALG" ]]; then
     # start-up: the same data directory again (no initdb), then a second server on that
     # server's PostgreSQL as an external one (PG_URI)
+    await_quiet
     start_server restart "$ALG" "$DIR"
     EMB_PID=$PID
     PG_PORT=$(grep -o 'Embedded PostgreSQL listening on 127.0.0.1:[0-9]*' "$DIR/server-restart.log" | tail -1 | grep -o '[0-9]*$')
     # it shares the keys directory, as scale-out processes do (no key generation at start)
     PG_PASSWORD=$(cat "$DIR/data/pg-credentials/jwtauth.password")
+    await_quiet
     start_server external-pg "$ALG" "$WORK/${ALG//\//-}-external" PG_URI="postgresql://jwtauth:$PG_PASSWORD@127.0.0.1:$PG_PORT/jwtauth" \
       KEYS_DIR="$DIR/keys"
     stop_server "$PID" "$WORK/${ALG//\//-}-external" external-pg "$ALG"

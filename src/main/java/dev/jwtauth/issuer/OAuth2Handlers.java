@@ -73,20 +73,28 @@ final class OAuth2Handlers {
       }
       case "client_credentials" -> {
         String scope = single(form, "scope", false);
-        authenticateClient(ctx, form, true).map(client -> {
+        authenticateClient(ctx, form, true).onSuccess(client -> {
           if (!client.allows("client_credentials")) {
-            throw new ApiError(400, "unauthorized_client", "This client is not registered for client_credentials.");
+            ctx.fail(new ApiError(400, "unauthorized_client", "This client is not registered for client_credentials."));
+            return;
           }
           List<String> asked = scope == null || scope.isBlank() ? client.scopes() : Names.splitScope(scope);
           if (!client.scopes().containsAll(asked)) {
-            throw new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for.");
+            ctx.fail(new ApiError(400, "invalid_scope", "The requested scope exceeds what this client may ask for."));
+            return;
           }
-          return tokens.issueForClient(client, asked, jkt);
-        }).onSuccess(res -> issued(ctx, proof, res)).onFailure(ctx::fail);
+          issued(ctx, proof, tokens.issueForClient(client, asked, jkt));
+        }).onFailure(ctx::fail);
       }
       default -> throw new ApiError(400, "unsupported_grant_type",
           "grant_type must be authorization_code, refresh_token or client_credentials.");
     }
+  }
+
+  /** The token response, once the proof (if any) is recorded as used. */
+  private void issued(RoutingContext ctx, DpopProofs.Checked proof, JsonObject res) {
+    proofs.record(proof);
+    Responses.tokenJson(ctx, res);
   }
 
   private static final ApiError INVALID_CODE = new ApiError(400, "invalid_grant",
@@ -99,12 +107,6 @@ final class OAuth2Handlers {
    * client the code was issued to (its secret for a confidential client, its {@code client_id} for a
    * public one). A used code presented again revokes what its first exchange issued.
    */
-  /** The token response, once the proof (if any) is recorded as used. */
-  private void issued(RoutingContext ctx, DpopProofs.Checked proof, JsonObject res) {
-    proofs.record(proof);
-    Responses.tokenJson(ctx, res);
-  }
-
   private void authorizationCode(RoutingContext ctx, MultiMap form, DpopProofs.Checked proof) {
     String code = single(form, "code", true);
     String redirectUri = single(form, "redirect_uri", false);
