@@ -31,6 +31,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,6 +67,8 @@ public final class ProcessServices {
   private RevocationFeedClient feedClient;
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  /** Audit events being written: a graceful shutdown waits for them before the pool closes. */
+  private final Set<Future<Void>> auditWrites = ConcurrentHashMap.newKeySet();
   private ClientCache clientCache;
 
   private ProcessServices(Vertx vertx, AppConfig config, Clock clock) {
@@ -125,7 +129,11 @@ public final class ProcessServices {
       RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
       LoginFailures loginFailures = new LoginFailures(pool, guards.policy());
       dev.jwtauth.oidc.AuthorizationStore codeFlow = new dev.jwtauth.oidc.AuthorizationStore(pool, clock);
-      consumers.add(bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> Audit.store(pool, msg.body())));
+      consumers.add(bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> {
+        Future<Void> write = Audit.store(pool, msg.body());
+        auditWrites.add(write);
+        write.onComplete(ar -> auditWrites.remove(write));
+      }));
       timers.add(vertx.setPeriodic(PRUNE_MILLIS, t -> revocations.prune().compose(n -> refreshTokens.prune()).compose(n -> loginFailures.prune())
           .compose(n -> codeFlow.prune())
           .compose(n -> Audit.prune(pool, clock.instant().minus(config.auditRetention())))
@@ -233,6 +241,8 @@ public final class ProcessServices {
   public Future<Void> close() {
     timers.forEach(vertx::cancelTimer);
     List<Future<?>> done = new ArrayList<>();
+    // the audit events of the last requests (a logout's, say) are stored before the pool closes
+    done.add(Future.join(List.copyOf(auditWrites)));
     consumers.forEach(c -> done.add(c.unregister()));
     if (hashWorkers != null) {
       done.add(hashWorkers.close());

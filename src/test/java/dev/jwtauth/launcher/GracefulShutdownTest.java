@@ -50,6 +50,37 @@ class GracefulShutdownTest {
   }
 
   @Test
+  @DisplayName("The audit event of the last request before a shutdown is stored, though its write was still waiting on the database")
+  void lastAuditEventStored() throws Exception {
+    TestServer server = TestServer.start();
+    String user = "last-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    var pool = io.vertx.pgclient.PgBuilder.pool().connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(server.config().pgUri()))
+        .using(vertx).build();
+    try {
+      server.createUser(user, "last-password-1", "user");
+      String token = server.accessToken(user, "last-password-1");
+      // the logout's audit INSERT will wait on this lock while the server shuts down
+      var lock = pool.getConnection().await();
+      lock.query("BEGIN").execute().await();
+      lock.query("LOCK TABLE audit_events IN EXCLUSIVE MODE").execute().await();
+      var logout = web.post(server.authPort(), "127.0.0.1", "/auth/logout").putHeader("Authorization", "Bearer " + token)
+          .send().await();
+      assertThat(logout.statusCode()).isEqualTo(204);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      vertx.timer(500).await();
+      lock.query("COMMIT").execute().await();
+      lock.close().await();
+      closing.get(60, TimeUnit.SECONDS);
+      var rows = pool.preparedQuery("SELECT count(*) AS n FROM audit_events WHERE username = $1 AND event = 'logout'")
+          .execute(io.vertx.sqlclient.Tuple.of(user)).await();
+      assertThat(rows.iterator().next().getLong("n")).as("the logout's audit event").isEqualTo(1L);
+    } finally {
+      server.close();
+      pool.close().await();
+    }
+  }
+
+  @Test
   @DisplayName("A login in flight when the server is told to stop still gets its 200; a new connection meanwhile is refused")
   void inFlightRequestCompletes() throws Exception {
     // argon2id with 60 passes: a login takes long enough to be caught in flight
