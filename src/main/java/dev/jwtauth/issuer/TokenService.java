@@ -99,14 +99,8 @@ final class TokenService {
 
   /**
    * Rotates a refresh token: the new pair, or 401 invalid_grant. A reused token revokes its
-   * session (refresh family and access tokens by {@code sid}) before failing.
-   */
-  Future<JsonObject> refresh(String token) {
-    return refresh(token, null);
-  }
-
-  /**
-   * Same, for a request with a DPoP proof of thumbprint {@code jkt} (null: none). A session bound to
+   * session (refresh family and access tokens by {@code sid}) before failing. {@code jkt} is the
+   * thumbprint of the request's DPoP proof (null: none). A session bound to
    * a key needs a proof by it (else 401 invalid_grant, and the token stays as it was); the new
    * access token is bound to the proof's key when there is one. A session issued to a client
    * through the code flow is refreshed at {@code /oauth2/token}, with that client, not here.
@@ -127,7 +121,7 @@ final class TokenService {
 
   /** Whether a refresh token's session belongs to a client: its id, or empty (also for an unknown token). */
   Future<java.util.Optional<String>> refreshOwner(String token) {
-    return refresh.clientOf(token).map(owner -> owner.flatMap(o -> o));
+    return refresh.clientOf(token);
   }
 
   /** One rotation (one statement in the common case): the client rule is checked by it, not before it. */

@@ -120,7 +120,7 @@ public final class DpopProofs {
 
   /**
    * A proof that passed every check but the replay one: its key's thumbprint and what the replay
-   * cache will remember of it once {@linkplain #use used}.
+   * cache remembers of it once it is {@linkplain #record recorded}.
    */
   public record Checked(String jkt, SeenProof seen) {
   }

@@ -132,14 +132,8 @@ public final class RefreshTokens {
   /**
    * Consumes {@code token} and issues its successor in the same family, in one transaction.
    * A consumed token presented again revokes its family (status REUSED, committed) unless it was
-   * consumed less than the grace period ago, in which case it gets a successor too.
-   */
-  public Future<Rotation> rotate(String token) {
-    return rotate(token, null, null);
-  }
-
-  /**
-   * Same, for a request whose DPoP proof has the thumbprint {@code proofJkt} (null: no proof), made
+   * consumed less than the grace period ago, in which case it gets a successor too. For a request
+   * whose DPoP proof has the thumbprint {@code proofJkt} (null: no proof), made
    * by the client {@code clientId} (null: none identified). A token of a family bound to another
    * key, or to a key while there is no proof, is left as it is (status KEY_MISMATCH): neither
    * consumed nor taken as a reuse. A token of a session issued to a client (the code flow) is
@@ -271,13 +265,12 @@ public final class RefreshTokens {
   private static final String CLIENT_OF = "SELECT client_id FROM refresh_tokens WHERE token_hash = $1";
 
   /**
-   * Whether {@code token} is known, and the client its session was issued to: empty for an unknown
-   * token, an empty inner Optional for a session without a client ({@code /auth/login}).
+   * The client that {@code token}'s session was issued to (the code flow), or empty: a session
+   * without a client ({@code /auth/login}), or an unknown token.
    */
-  public Future<java.util.Optional<java.util.Optional<String>>> clientOf(String token) {
+  public Future<java.util.Optional<String>> clientOf(String token) {
     return pool.preparedQuery(CLIENT_OF).execute(Tuple.of(hash(token))).map(rows -> rows.size() == 0
-        ? java.util.Optional.empty()
-        : java.util.Optional.of(java.util.Optional.ofNullable(rows.iterator().next().getString("client_id"))));
+        ? java.util.Optional.empty() : java.util.Optional.ofNullable(rows.iterator().next().getString("client_id")));
   }
 
   private static final String FIND_FAMILY = "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1";
