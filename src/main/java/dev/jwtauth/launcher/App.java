@@ -61,10 +61,11 @@ public final class App implements AutoCloseable {
   private final List<ResourceVerticle> resources;
   private final int managementPort;
   private final ProcessServices shared;
+  private final AutoCloseable jvmMetrics;
   private final AtomicBoolean closing = new AtomicBoolean();
 
   private App(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, List<IssuerVerticle> issuers,
-              List<ResourceVerticle> resources, int managementPort, ProcessServices shared) {
+              List<ResourceVerticle> resources, int managementPort, ProcessServices shared, AutoCloseable jvmMetrics) {
     this.vertx = vertx;
     this.embedded = embedded;
     this.config = config;
@@ -72,6 +73,7 @@ public final class App implements AutoCloseable {
     this.resources = resources;
     this.managementPort = managementPort;
     this.shared = shared;
+    this.jvmMetrics = jvmMetrics;
   }
 
   /** Starts with the system clock and a durable embedded database. */
@@ -101,9 +103,10 @@ public final class App implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     // Loading the native crypto provider and the native argon2 library (each a few hundred ms, most
-    // of it class loading and the libraries' self-checks) runs beside Vert.x's and the database's
-    // start-up on the second core; both are joined before anything signs or hashes.
-    Background<CryptoProvider> crypto = Background.start("select-crypto", () -> CryptoProvider.select(cfg.cryptoProvider()));
+    // of it class loading and the libraries' self-checks) runs on threads of their own, beside Vert.x's
+    // and the database's start-up; both are joined before anything signs or hashes. The provider's
+    // was begun at the top of main when the setting was certain (EarlyCrypto).
+    Background<CryptoProvider> crypto = EarlyCrypto.selection(cfg.cryptoProvider());
     // only the auth role hashes passwords: a resource-only process does not load the native library
     Background<Argon2Engine> argon2 = cfg.runsAuth()
         ? Background.start("select-argon2", () -> Argon2Engine.select(cfg.argon2Provider(), cfg.effectiveHashWorkers()))
@@ -127,6 +130,12 @@ public final class App implements AutoCloseable {
         embedded = EmbeddedDatabase.start(cfg.dataDir(), cfg.embeddedPgPort(), durableDatabase);
         uri = embedded.uri();
       }
+      // The key manager needs only the provider: it reads (or makes) the keys while the database
+      // is prepared, and is awaited before anything asks it for a key.
+      Vertx v = vertx;
+      Future<String> keyManager = cfg.runsAuth()
+          ? crypto.future().compose(p -> v.deployVerticle(() -> new KeyManagerVerticle(cfg, clock), new DeploymentOptions()))
+          : Future.succeededFuture();
       Pool pool = null;
       if (cfg.runsAuth()) {
         pool = prepareDatabase(vertx, cfg, uri, argon2);
@@ -137,27 +146,32 @@ public final class App implements AutoCloseable {
       // after the provider is chosen: the TLS key is read through it
       Servers.checkTls(vertx, cfg);
       ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool, uri).await();
-      if (cfg.runsAuth()) {
-        vertx.deployVerticle(() -> new KeyManagerVerticle(cfg, clock), new DeploymentOptions()).await();
-        String poolUri = uri;
-        vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, shared)),
-            new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
-      }
-      if (cfg.runsResource()) {
-        vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock, shared)),
-            new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
-      }
-      int managementPort = -1;
-      if (cfg.managementServer()) {
-        ManagementVerticle management = new ManagementVerticle(cfg, cfg.runsAuth() ? uri : null);
-        vertx.deployVerticle(management).await();
-        managementPort = management.actualPort();
-      }
+      keyManager.await();
+      // The HTTP verticles and the management server start together; a failure is reported in this
+      // order whatever failed first (the auth port's before the resource port's before management's).
+      String poolUri = uri;
+      Future<String> issuing = cfg.runsAuth()
+          ? vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, shared)),
+              new DeploymentOptions().setInstances(cfg.effectiveInstances()))
+          : Future.succeededFuture();
+      Future<String> serving = cfg.runsResource()
+          ? vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock, shared)),
+              new DeploymentOptions().setInstances(cfg.effectiveInstances()))
+          : Future.succeededFuture();
+      ManagementVerticle management = cfg.managementServer() ? new ManagementVerticle(cfg, cfg.runsAuth() ? uri : null) : null;
+      Future<String> managing = management != null ? vertx.deployVerticle(management) : Future.succeededFuture();
+      issuing.await();
+      serving.await();
+      managing.await();
+      int managementPort = management != null ? management.actualPort() : -1;
       log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, management {}, database {})",
           (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),
           managementPort < 0 ? "off" : cfg.managementHttpHost() + ":" + managementPort,
           embedded != null ? "embedded" : "external");
-      return new App(vertx, embedded, cfg, List.copyOf(issuers), List.copyOf(resources), managementPort, shared);
+      // serving already: the JVM's meters are bound off the start-up's critical path
+      AutoCloseable jvmMetrics = Metrics.of(vertx).bindJvmMetrics();
+      return new App(vertx, embedded, cfg, List.copyOf(issuers), List.copyOf(resources), managementPort, shared,
+          jvmMetrics);
     } catch (Exception e) {
       // await() rethrows checked causes too (a refused connection), hence Exception
       vertx.close().await();
@@ -210,7 +224,8 @@ public final class App implements AutoCloseable {
   private static VertxOptions vertxOptions(String registry) {
     return new VertxOptions().setPreferNativeTransport(false)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registry)
-            .setJvmMetricsEnabled(true)
+            // bound by start() once the server is ready (Metrics.bindJvmMetrics)
+            .setJvmMetricsEnabled(false)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
   }
 
@@ -345,6 +360,11 @@ public final class App implements AutoCloseable {
     try {
       vertx.close().await();
     } finally {
+      try {
+        jvmMetrics.close();
+      } catch (Exception e) {
+        log.warn("JVM metrics not unbound: {}", e.getMessage());
+      }
       if (embedded != null) {
         embedded.close();
       }

@@ -1,5 +1,7 @@
 package dev.jwtauth.launcher;
 
+import io.vertx.core.Future;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
@@ -26,6 +28,11 @@ final class Background<T> {
     thread.setDaemon(true);
     thread.start();
     return task;
+  }
+
+  /** The result as a Vert.x future, completed on the work's thread. */
+  Future<T> future() {
+    return Future.fromCompletionStage(result);
   }
 
   /** The result; a RuntimeException or Error of the work is rethrown as it was. */

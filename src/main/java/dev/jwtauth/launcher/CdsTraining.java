@@ -2,6 +2,7 @@ package dev.jwtauth.launcher;
 
 import dev.jwtauth.config.AppConfig;
 import dev.jwtauth.config.ConfigLoader;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +73,16 @@ final class CdsTraining {
           .put("DATA_DIR", dir.resolve("data").toString())
           .put("KEYS_DIR", dir.resolve("keys").toString())
           .put("BOOTSTRAP_ADMIN_PASSWORD", password);
-      try (App app = App.start(AppConfig.from(settings))) {
+      // the classes of a real start too: the early crypto selection and the configuration read as
+      // Main reads it (vertx-config's stores), on the Vert.x the server then uses
+      EarlyCrypto.start(Path.of("conf", "config.json"));
+      Vertx vertx = App.localVertx();
+      try {
+        ConfigLoader.load(vertx, Path.of("conf", "config.json")).await();
+      } catch (Exception e) {
+        log.info("the working directory's configuration does not load ({}); training with the defaults", e.getMessage());
+      }
+      try (App app = App.start(AppConfig.from(settings), vertx)) {
         exercise("http://127.0.0.1:" + authPort, "http://127.0.0.1:" + resourcePort, password);
       }
       log.info("CDS training run done");

@@ -18,7 +18,7 @@ import java.util.List;
  * Other arguments run a {@link Cli} command.
  */
 public final class Main {
-  private static final Logger log = LoggerFactory.getLogger(Main.class);
+  // no static logger: logging starts after the early crypto selection has begun (EarlyCrypto)
 
   private Main() {
   }
@@ -29,6 +29,10 @@ public final class Main {
     // brings them back
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
+    }
+    Path confFile = Path.of("conf", "config.json");
+    if (args.length == 0 || List.of(args).equals(List.of("serve"))) {
+      EarlyCrypto.start(confFile);
     }
     if (args.length == 1 && args[0].equals("cds-training")) {
       System.exit(CdsTraining.run());
@@ -41,7 +45,7 @@ public final class Main {
     // clustered (the usual case): building a second one cost a few hundred ms of every start.
     Vertx vertx = App.localVertx();
     try {
-      cfg = ConfigLoader.load(vertx, Path.of("conf", "config.json")).await();
+      cfg = ConfigLoader.load(vertx, confFile).await();
     } catch (ConfigException e) {
       vertx.close().await();
       fail(e);
@@ -73,6 +77,7 @@ public final class Main {
   }
 
   private static void fail(ConfigException e) {
+    Logger log = LoggerFactory.getLogger(Main.class);
     log.error("Cannot start: {}", e.getMessage());
     log.debug("cause", e);
     System.exit(2);

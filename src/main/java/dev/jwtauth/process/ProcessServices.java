@@ -110,7 +110,9 @@ public final class ProcessServices {
     ProcessServices s = new ProcessServices(vertx, config, clock);
     Future<Void> clients = pool == null ? Future.succeededFuture()
         : ClientCache.start(vertx, pgUri, pool).onSuccess(c -> s.clientCache = c).mapEmpty();
-    return clients.compose(v -> s.subscribe(pool)).map(s);
+    // the client cache's listening connection is made while the revocations load
+    Future<Void> revocations = s.subscribe(pool);
+    return Future.all(clients, revocations).map(s);
   }
 
   private Future<Void> subscribe(Pool pool) {

@@ -64,7 +64,7 @@ class OperationsTest {
   }
 
   @Test
-  @DisplayName("GET /metrics on the management port is Prometheus text with HTTP, login, issuance and validation-failure series")
+  @DisplayName("GET /metrics on the management port is Prometheus text with HTTP, login, issuance, validation-failure and JVM series")
   void metrics() {
     server.accessToken("admin", TestServer.ADMIN_PASSWORD);
     server.login("admin", "bad-password");
@@ -77,7 +77,12 @@ class OperationsTest {
         .contains("auth_logins_total{outcome=\"failure\"}")
         .contains("auth_tokens_issued_total{grant=\"password\"}")
         .contains("auth_validation_failures_total")
-        .contains("vertx_http_server_requests_total");
+        .contains("vertx_http_server_requests_total")
+        // bound by the server once it is ready (App.start), each once
+        .contains("jvm_memory_used_bytes{").contains("jvm_gc_max_data_size_bytes").contains("jvm_threads_live_threads")
+        .contains("jvm_classes_loaded_classes").contains("process_uptime_seconds").contains("system_cpu_count")
+        .contains("jvm_info{").contains("jvm_compilation_time_ms_total");
+    assertThat(text.split("\n# TYPE jvm_threads_live_threads ", -1)).as("bound once").hasSize(2);
   }
 
   @Test
