@@ -97,7 +97,9 @@ final class CdsTraining {
   }
 
   private static void exercise(String auth, String resource, String password) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 as curl, wrk and most clients speak it: the JDK client's default (an h2c upgrade on
+    // plain http) would archive the upgrade's classes instead of the plain request path's
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     get(http, auth + "/health", null);
     get(http, resource + "/ready", null);
     get(http, auth + "/.well-known/openid-configuration", null);

@@ -30,14 +30,23 @@ public final class Main {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
+    // SLF4J finds its provider by scanning the class path for service files (about 40 ms of a start);
+    // naming it skips the scan, and its note that it did so is not printed
+    if (System.getProperty("slf4j.provider") == null) {
+      System.setProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider");
+      System.setProperty("slf4j.internal.verbosity", "WARN");
+    }
     Path confFile = Path.of("conf", "config.json");
     if (args.length == 0 || List.of(args).equals(List.of("serve"))) {
+      // logging first: a library logging from the early thread while this one set logging up would
+      // have its line held back and replayed, with a warning from SLF4J
+      LoggerFactory.getILoggerFactory();
       EarlyCrypto.start(confFile);
     }
     if (args.length == 1 && args[0].equals("cds-training")) {
       System.exit(CdsTraining.run());
     }
-    if (Cli.needsNoConfig(List.of(args))) {
+    if (args.length > 0 && Cli.needsNoConfig(List.of(args))) {
       System.exit(Cli.clusterCredentials(List.of(args).subList(2, args.length), System.out));
     }
     AppConfig cfg;
