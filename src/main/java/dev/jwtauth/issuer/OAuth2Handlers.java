@@ -60,11 +60,9 @@ final class OAuth2Handlers {
       case "authorization_code" -> authorizationCode(ctx, form, proof);
       case "refresh_token" -> {
         String token = single(form, "refresh_token", true);
-        tokens.refreshOwner(token)
-            .compose(owner -> owner.isEmpty()
-                ? authenticateClient(ctx, form, false).map(c -> c == null ? null : c.clientId())
-                : identifyClient(ctx, form).compose(c -> c.clientId().equals(owner.get())
-                    ? Future.succeededFuture(c.clientId()) : Future.failedFuture(TokenService.INVALID_REFRESH)))
+        // one round trip: the presenting client is known from the request (its secret checked, or a
+        // public client by its client_id) and the rotation statement applies the session's rule
+        presenter(ctx, form)
             .compose(clientId -> tokens.refreshForClient(token, clientId, jkt))
             .onSuccess(res -> issued(ctx, proof, res))
             // RFC 6749 §5.2: an invalid grant is a 400 here (the /auth API answers 401)
@@ -134,19 +132,39 @@ final class OAuth2Handlers {
    * {@code client_id} alone; 401 invalid_client otherwise.
    */
   private Future<Client> identifyClient(RoutingContext ctx, MultiMap form) {
-    String header = ctx.request().getHeader("Authorization");
     String formId = single(form, "client_id", false);
-    boolean hasSecret = (header != null && header.regionMatches(true, 0, "Basic ", 0, 6))
-        || single(form, "client_secret", false) != null;
-    if (hasSecret) {
+    if (hasSecret(ctx, form)) {
       return authenticateClient(ctx, form, true).compose(c -> formId != null && !formId.equals(c.clientId())
           ? Future.failedFuture(INVALID_CLIENT) : Future.succeededFuture(c));
     }
-    if (formId == null || formId.length() > 128) {
-      return Future.failedFuture(INVALID_CLIENT);
+    return publicClient(formId).compose(c -> c != null ? Future.succeededFuture(c) : Future.failedFuture(INVALID_CLIENT));
+  }
+
+  /**
+   * Who presents a refresh token: the client whose secret the request carries (invalid: 401), else
+   * the public client its {@code client_id} names, else nobody (null). A login session rotates for
+   * anyone holding it; a client's session only for that client (RefreshTokens' rotation statement),
+   * and presented by nobody it is a 401 invalid_client.
+   */
+  private Future<String> presenter(RoutingContext ctx, MultiMap form) {
+    if (hasSecret(ctx, form)) {
+      return identifyClient(ctx, form).map(Client::clientId);
     }
-    return clients.find(formId).compose(found -> found.isPresent() && found.get().isPublic() && !found.get().disabled()
-        ? Future.succeededFuture(found.get()) : Future.failedFuture(INVALID_CLIENT));
+    return publicClient(single(form, "client_id", false)).map(c -> c == null ? null : c.clientId());
+  }
+
+  private static boolean hasSecret(RoutingContext ctx, MultiMap form) {
+    String header = ctx.request().getHeader("Authorization");
+    return (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) || single(form, "client_secret", false) != null;
+  }
+
+  /** The enabled public client {@code id} names, or null. */
+  private Future<Client> publicClient(String id) {
+    if (id == null || id.length() > 128) {
+      return Future.succeededFuture(null);
+    }
+    return clients.find(id).map(found -> found.isPresent() && found.get().isPublic() && !found.get().disabled()
+        ? found.get() : null);
   }
 
   /** {@code POST /oauth2/revoke}: always 200 for a well-formed request, known token or not (RFC 7009 §2.2). */

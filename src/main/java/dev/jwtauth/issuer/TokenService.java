@@ -33,6 +33,11 @@ final class TokenService {
   private static final Logger log = LoggerFactory.getLogger(TokenService.class);
   static final ApiError INVALID_REFRESH =
       new ApiError(401, "invalid_grant", "The refresh token is invalid, expired, used or revoked.");
+  /**
+   * A client's session (code flow) presented at {@code /oauth2/token} without identifying a client:
+   * the token endpoint answers 401 invalid_client, as it would have before looking at the token.
+   */
+  static final ApiError CLIENT_REQUIRED = dev.jwtauth.clients.ClientRepository.INVALID_CLIENT;
   /** A refresh token bound to a DPoP key, presented without a proof by that key (RFC 9449 §5). */
   static final ApiError REFRESH_KEY_MISMATCH = new ApiError(401, "invalid_grant",
       "The refresh token is bound to a DPoP key: present a DPoP proof made with that key.");
@@ -106,22 +111,18 @@ final class TokenService {
    * through the code flow is refreshed at {@code /oauth2/token}, with that client, not here.
    */
   Future<JsonObject> refresh(String token, String jkt) {
-    return rotate(token, jkt, null);
+    return rotate(token, jkt, null).recover(err -> Future.failedFuture(err == CLIENT_REQUIRED ? INVALID_REFRESH : err));
   }
 
   /**
    * Rotates a refresh token presented at {@code /oauth2/token} by {@code clientId} (null: no client
    * identified), with a DPoP proof of thumbprint {@code jkt} (null: none). A session issued to a
    * client (code flow) is refreshed only by that client; one of {@code /auth/login} by anyone
-   * holding it, as before.
+   * holding it, as before. A client's session presented by no client fails with
+   * {@link #CLIENT_REQUIRED}; by another client, with {@link #INVALID_REFRESH}.
    */
   Future<JsonObject> refreshForClient(String token, String clientId, String jkt) {
     return rotate(token, jkt, clientId);
-  }
-
-  /** Whether a refresh token's session belongs to a client: its id, or empty (also for an unknown token). */
-  Future<java.util.Optional<String>> refreshOwner(String token) {
-    return refresh.clientOf(token);
   }
 
   /** One rotation (one statement in the common case): the client rule is checked by it, not before it. */
@@ -149,6 +150,10 @@ final class TokenService {
       case INVALID -> {
         metrics.refresh("invalid");
         yield Future.failedFuture(INVALID_REFRESH);
+      }
+      case CLIENT_MISMATCH -> {
+        metrics.refresh("invalid");
+        yield Future.failedFuture(clientId == null ? CLIENT_REQUIRED : INVALID_REFRESH);
       }
     });
   }

@@ -67,8 +67,12 @@ public final class RefreshTokens {
    */
   public record Rotation(Status status, UUID userId, UUID familyId, String username, List<String> roles,
                          String clientId, String token, List<String> amr, String jkt, List<String> scopes) {
-    /** KEY_MISMATCH: the family is bound to a DPoP key and the request had no proof by it (nothing changed). */
-    public enum Status { ROTATED, REUSED, INVALID, KEY_MISMATCH }
+    /**
+     * KEY_MISMATCH: the family is bound to a DPoP key and the request had no proof by it;
+     * CLIENT_MISMATCH: the session is a client's (code flow) and was presented by no client or by
+     * another. Nothing changed for either.
+     */
+    public enum Status { ROTATED, REUSED, INVALID, KEY_MISMATCH, CLIENT_MISMATCH }
 
     static Rotation invalid() {
       return new Rotation(Status.INVALID, null, null, null, List.of(), null, null, List.of(), null, List.of());
@@ -203,9 +207,10 @@ public final class RefreshTokens {
     OffsetDateTime usedAt = row.getOffsetDateTime("used_at");
     String jkt = row.getString("dpop_jkt");
     if (clientId != null && !clientId.equals(presenter)) {
-      // a client's session presented by another client, or at /auth/refresh: refused, and neither
-      // consumed nor taken as a reuse (only its client may end it that way)
-      return Future.succeededFuture(Rotation.invalid());
+      // a client's session presented by another client, by none, or at /auth/refresh: refused, and
+      // neither consumed nor taken as a reuse (only its client may end it that way)
+      return Future.succeededFuture(new Rotation(Rotation.Status.CLIENT_MISMATCH, null, null, null, List.of(), null,
+          null, List.of(), null, List.of()));
     }
     if (row.getOffsetDateTime("revoked_at") != null || row.getBoolean("disabled")
         || !row.getOffsetDateTime("expires_at").isAfter(now)) {
@@ -260,17 +265,6 @@ public final class RefreshTokens {
       });
     }
     return successorMac;
-  }
-
-  private static final String CLIENT_OF = "SELECT client_id FROM refresh_tokens WHERE token_hash = $1";
-
-  /**
-   * The client that {@code token}'s session was issued to (the code flow), or empty: a session
-   * without a client ({@code /auth/login}), or an unknown token.
-   */
-  public Future<java.util.Optional<String>> clientOf(String token) {
-    return pool.preparedQuery(CLIENT_OF).execute(Tuple.of(hash(token))).map(rows -> rows.size() == 0
-        ? java.util.Optional.empty() : java.util.Optional.ofNullable(rows.iterator().next().getString("client_id")));
   }
 
   private static final String FIND_FAMILY = "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1";

@@ -108,6 +108,31 @@ class OAuth2EndpointsTest {
   }
 
   @Test
+  @DisplayName("a login session at the refresh_token grant: a wrong client secret is 401 and consumes nothing; a client's valid credentials, or a client_id no public client has, still rotate it")
+  void refreshGrantPresenters() {
+    JsonObject login = server.login("admin", TestServer.ADMIN_PASSWORD).bodyAsJsonObject();
+    String token = login.getString("refresh_token");
+    var wrong = server.postForm("/oauth2/token", basic("reporting", "not-its-secret"),
+        Map.of("grant_type", "refresh_token", "refresh_token", token));
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(wrong.bodyAsJsonObject().getString("error")).isEqualTo("invalid_client");
+    var mixed = server.postForm("/oauth2/token", basic("reporting", secret),
+        Map.of("grant_type", "refresh_token", "refresh_token", token, "client_id", "someone-else"));
+    assertThat(mixed.statusCode()).as("Basic for one client, client_id for another").isEqualTo(401);
+
+    var byClient = server.postForm("/oauth2/token", basic("reporting", secret),
+        Map.of("grant_type", "refresh_token", "refresh_token", token));
+    assertThat(byClient.statusCode()).as(byClient.bodyAsString()).isEqualTo(200);
+    var byUnknownId = server.postForm("/oauth2/token", null, Map.of("grant_type", "refresh_token",
+        "refresh_token", byClient.bodyAsJsonObject().getString("refresh_token"), "client_id", "no-such-client"));
+    assertThat(byUnknownId.statusCode()).as(byUnknownId.bodyAsString()).isEqualTo(200);
+    // the login session keeps its shape: no client in its access token
+    JsonObject claims = dev.jwtauth.testsupport.Jwts.part(byUnknownId.bodyAsJsonObject().getString("access_token"), 1);
+    assertThat(claims.containsKey("client_id")).isFalse();
+    assertThat(claims.getJsonArray("roles")).contains("admin");
+  }
+
+  @Test
   @DisplayName("introspection: active with claims for a valid token; false for revoked, expired, tampered, foreign")
   void introspect() {
     JsonObject login = server.login("admin", TestServer.ADMIN_PASSWORD).bodyAsJsonObject();
