@@ -147,22 +147,21 @@ public final class App implements AutoCloseable {
       Servers.checkTls(vertx, cfg);
       ProcessServices shared = ProcessServices.start(vertx, cfg, clock, pool, uri).await();
       keyManager.await();
-      // The HTTP verticles and the management server start together; a failure is reported in this
-      // order whatever failed first (the auth port's before the resource port's before management's).
-      String poolUri = uri;
-      Future<String> issuing = cfg.runsAuth()
-          ? vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, shared)),
-              new DeploymentOptions().setInstances(cfg.effectiveInstances()))
-          : Future.succeededFuture();
-      Future<String> serving = cfg.runsResource()
-          ? vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock, shared)),
-              new DeploymentOptions().setInstances(cfg.effectiveInstances()))
-          : Future.succeededFuture();
+      // One after the other, auth then resource then management: a process whose resource port (or
+      // management server) answers has its auth port listening too (clients and probes rely on it).
+      if (cfg.runsAuth()) {
+        String poolUri = uri;
+        vertx.deployVerticle(() -> added(issuers, new IssuerVerticle(cfg, poolUri, clock, shared)),
+            new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
+      }
+      if (cfg.runsResource()) {
+        vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock, shared)),
+            new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
+      }
       ManagementVerticle management = cfg.managementServer() ? new ManagementVerticle(cfg, cfg.runsAuth() ? uri : null) : null;
-      Future<String> managing = management != null ? vertx.deployVerticle(management) : Future.succeededFuture();
-      issuing.await();
-      serving.await();
-      managing.await();
+      if (management != null) {
+        vertx.deployVerticle(management).await();
+      }
       int managementPort = management != null ? management.actualPort() : -1;
       log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, management {}, database {})",
           (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),

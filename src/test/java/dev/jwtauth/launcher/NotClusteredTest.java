@@ -47,6 +47,7 @@ class NotClusteredTest {
     }
     try (ServerProcess p = spec.start()) {
       p.awaitReady(resource);
+      // at once on the auth port: it listens before the resource port answers (App.start's order)
       HttpResponse<String> login = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                   URI.create("http://127.0.0.1:" + auth + "/auth/login"))
               .header("Content-Type", "application/json")
