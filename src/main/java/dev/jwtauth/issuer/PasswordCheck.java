@@ -126,8 +126,9 @@ final class PasswordCheck {
           .compose(state -> guards.gate().enter(pairKey, guards.policy().inFlightLimit(state))
               .compose(waited -> {
                 inPairGate = true;
-                // another attempt of this pair finished while we waited: what we read may be stale
-                return waited ? read() : Future.succeededFuture(state);
+                // read again inside the gate, waited or not: other attempts of this pair may have
+                // finished (and left an empty gate behind) since the first read
+                return read();
               }))
           .compose(this::check);
     }
