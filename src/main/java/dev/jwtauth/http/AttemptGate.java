@@ -61,6 +61,64 @@ public final class AttemptGate {
     return now[0] ? Future.succeededFuture(false) : entered.future();
   }
 
+  /** How {@link #enterFirstAlone} let an attempt in. */
+  public enum Entry {
+    /** At once, beside attempts already in flight. */
+    AT_ONCE,
+    /** After waiting: others finished meanwhile. */
+    AFTER_WAIT,
+    /** First of a key nothing held: alone until it calls {@link #limit} with a fresh limit. */
+    FIRST
+  }
+
+  /**
+   * Like {@link #enter}, for a limit computed from a count read before entering. When nothing holds
+   * {@code key}, the gate has forgotten what the attempts before this one did, so that count may be
+   * stale: the first attempt enters alone (limit 1, whatever it brings), must read the count again
+   * and then set the limit with {@link #limit}; the others wait until it does or leaves.
+   */
+  public Future<Entry> enterFirstAlone(String key, int limit) {
+    Context context = Vertx.currentContext();
+    Promise<Entry> entered = Promise.promise();
+    Runnable wake = () -> {
+      if (context == null) {
+        entered.complete(Entry.AFTER_WAIT);
+      } else {
+        context.runOnContext(v -> entered.complete(Entry.AFTER_WAIT));
+      }
+    };
+    Entry[] now = new Entry[1];
+    slots.compute(key, (k, slot) -> {
+      Slot s = slot == null ? new Slot() : slot;
+      s.limit = slot == null ? 1 : Math.min(s.limit, Math.max(1, limit));
+      if (s.inFlight < s.limit && s.waiting.isEmpty()) {
+        s.inFlight++;
+        now[0] = slot == null ? Entry.FIRST : Entry.AT_ONCE;
+      } else {
+        s.waiting.add(wake);
+      }
+      return s;
+    });
+    return now[0] != null ? Future.succeededFuture(now[0]) : entered.future();
+  }
+
+  /**
+   * Sets {@code key}'s limit from a count read inside the gate (by the {@link Entry#FIRST} attempt)
+   * and lets waiting attempts in up to it.
+   */
+  public void limit(String key, int limit) {
+    List<Runnable> wake = new ArrayList<>();
+    slots.computeIfPresent(key, (k, s) -> {
+      s.limit = Math.max(1, limit);
+      while (s.inFlight < s.limit && !s.waiting.isEmpty()) {
+        s.inFlight++;
+        wake.add(s.waiting.poll());
+      }
+      return s;
+    });
+    wake.forEach(Runnable::run);
+  }
+
   /** Leaves {@code key}, with the limit as it stands now, and lets waiting attempts in up to it. */
   public void leave(String key, int limit) {
     List<Runnable> wake = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.jwtauth.issuer;
 
 import dev.jwtauth.mfa.SecondFactor;
 import dev.jwtauth.http.ApiError;
+import dev.jwtauth.http.AttemptGate;
 import dev.jwtauth.ops.Audit;
 import dev.jwtauth.ops.Metrics;
 import dev.jwtauth.process.LoginGuards;
@@ -123,12 +124,15 @@ final class PasswordCheck {
             addressLimited = wait > 0;
             return wait > 0 ? Future.failedFuture(tooMany(wait)) : read();
           })
-          .compose(state -> guards.gate().enter(pairKey, guards.policy().inFlightLimit(state))
-              .compose(waited -> {
+          .compose(state -> guards.gate().enterFirstAlone(pairKey, guards.policy().inFlightLimit(state))
+              .compose(entry -> {
                 inPairGate = true;
-                // read again inside the gate, waited or not: other attempts of this pair may have
-                // finished (and left an empty gate behind) since the first read
-                return read();
+                // read again inside the gate: other attempts of this pair may have finished since
+                // the first read (and, gone, left no trace in the gate). The first attempt of a gate
+                // nothing held is alone in it until this read sets how many may follow.
+                Future<LoginFailures.State> fresh = read();
+                return entry != AttemptGate.Entry.FIRST ? fresh
+                    : fresh.onComplete(ar -> guards.gate().limit(pairKey, pairLimit));
               }))
           .compose(this::check);
     }

@@ -62,4 +62,39 @@ class AttemptGateTest {
     gate.leave("k", 0);
     assertThat(gate.size()).isZero();
   }
+
+  @Test
+  @DisplayName("a key nothing holds lets its first attempt in alone, whatever limit it brings, until it sets the limit from a fresh read")
+  void firstAloneUntilLimitSet() {
+    AttemptGate gate = new AttemptGate();
+    // three attempts that read "no failures yet" (limit 3) before the gate held anything
+    Future<AttemptGate.Entry> first = gate.enterFirstAlone("k", 3);
+    Future<AttemptGate.Entry> second = gate.enterFirstAlone("k", 3);
+    Future<AttemptGate.Entry> third = gate.enterFirstAlone("k", 3);
+    assertThat(first.result()).isEqualTo(AttemptGate.Entry.FIRST);
+    assertThat(second.isComplete()).as("waits for the first one's fresh read").isFalse();
+    assertThat(third.isComplete()).isFalse();
+    // the fresh read found two failures already recorded: one more may be checked, the first one's own
+    gate.limit("k", 1);
+    assertThat(second.isComplete()).as("nobody else may be in flight").isFalse();
+    gate.leave("k", 1);
+    assertThat(second.result()).isEqualTo(AttemptGate.Entry.AFTER_WAIT);
+    assertThat(third.isComplete()).isFalse();
+    gate.leave("k", 2);
+    assertThat(third.result()).isEqualTo(AttemptGate.Entry.AFTER_WAIT);
+    // with the gate held, a newcomer enters at once up to the limit
+    assertThat(gate.enterFirstAlone("k", 5).result()).isEqualTo(AttemptGate.Entry.AT_ONCE);
+    gate.leave("k", 2);
+    gate.leave("k", 2);
+    assertThat(gate.size()).isZero();
+    // a fresh read that allows three lets two waiting ones in at once
+    Future<AttemptGate.Entry> a = gate.enterFirstAlone("j", 3);
+    Future<AttemptGate.Entry> b = gate.enterFirstAlone("j", 3);
+    Future<AttemptGate.Entry> c = gate.enterFirstAlone("j", 3);
+    Future<AttemptGate.Entry> d = gate.enterFirstAlone("j", 3);
+    assertThat(a.result()).isEqualTo(AttemptGate.Entry.FIRST);
+    gate.limit("j", 3);
+    assertThat(b.isComplete() && c.isComplete()).isTrue();
+    assertThat(d.isComplete()).isFalse();
+  }
 }
