@@ -35,30 +35,7 @@ public final class AttemptGate {
    * Every entry must be followed by one {@link #leave}.
    */
   public Future<Boolean> enter(String key, int limit) {
-    Context context = Vertx.currentContext();
-    Promise<Boolean> entered = Promise.promise();
-    Runnable wake = () -> {
-      if (context == null) {
-        entered.complete(true);
-      } else {
-        context.runOnContext(v -> entered.complete(true));
-      }
-    };
-    boolean[] now = new boolean[1];
-    slots.compute(key, (k, slot) -> {
-      Slot s = slot == null ? new Slot() : slot;
-      // with attempts already in flight or waiting, an entering attempt may only lower the limit: its
-      // own may come from a count read before the others' failures were recorded (a stale, higher one)
-      s.limit = slot == null ? Math.max(1, limit) : Math.min(s.limit, Math.max(1, limit));
-      if (s.inFlight < s.limit && s.waiting.isEmpty()) {
-        s.inFlight++;
-        now[0] = true;
-      } else {
-        s.waiting.add(wake);
-      }
-      return s;
-    });
-    return now[0] ? Future.succeededFuture(false) : entered.future();
+    return enter(key, limit, false).map(entry -> entry == Entry.AFTER_WAIT);
   }
 
   /** How {@link #enterFirstAlone} let an attempt in. */
@@ -78,6 +55,10 @@ public final class AttemptGate {
    * and then set the limit with {@link #limit}; the others wait until it does or leaves.
    */
   public Future<Entry> enterFirstAlone(String key, int limit) {
+    return enter(key, limit, true);
+  }
+
+  private Future<Entry> enter(String key, int limit, boolean firstAlone) {
     Context context = Vertx.currentContext();
     Promise<Entry> entered = Promise.promise();
     Runnable wake = () -> {
@@ -90,7 +71,9 @@ public final class AttemptGate {
     Entry[] now = new Entry[1];
     slots.compute(key, (k, slot) -> {
       Slot s = slot == null ? new Slot() : slot;
-      s.limit = slot == null ? 1 : Math.min(s.limit, Math.max(1, limit));
+      // with attempts already in flight or waiting, an entering attempt may only lower the limit: its
+      // own may come from a count read before the others' failures were recorded (a stale, higher one)
+      s.limit = slot != null ? Math.min(s.limit, Math.max(1, limit)) : firstAlone ? 1 : Math.max(1, limit);
       if (s.inFlight < s.limit && s.waiting.isEmpty()) {
         s.inFlight++;
         now[0] = slot == null ? Entry.FIRST : Entry.AT_ONCE;
@@ -107,23 +90,18 @@ public final class AttemptGate {
    * and lets waiting attempts in up to it.
    */
   public void limit(String key, int limit) {
-    List<Runnable> wake = new ArrayList<>();
-    slots.computeIfPresent(key, (k, s) -> {
-      s.limit = Math.max(1, limit);
-      while (s.inFlight < s.limit && !s.waiting.isEmpty()) {
-        s.inFlight++;
-        wake.add(s.waiting.poll());
-      }
-      return s;
-    });
-    wake.forEach(Runnable::run);
+    update(key, 0, limit);
   }
 
   /** Leaves {@code key}, with the limit as it stands now, and lets waiting attempts in up to it. */
   public void leave(String key, int limit) {
+    update(key, -1, limit);
+  }
+
+  private void update(String key, int inFlightChange, int limit) {
     List<Runnable> wake = new ArrayList<>();
     slots.computeIfPresent(key, (k, s) -> {
-      s.inFlight--;
+      s.inFlight += inFlightChange;
       s.limit = Math.max(1, limit);
       while (s.inFlight < s.limit && !s.waiting.isEmpty()) {
         s.inFlight++;

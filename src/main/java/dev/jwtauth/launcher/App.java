@@ -158,11 +158,12 @@ public final class App implements AutoCloseable {
         vertx.deployVerticle(() -> added(resources, new ResourceVerticle(cfg, clock, shared)),
             new DeploymentOptions().setInstances(cfg.effectiveInstances())).await();
       }
-      ManagementVerticle management = cfg.managementServer() ? new ManagementVerticle(cfg, cfg.runsAuth() ? uri : null) : null;
-      if (management != null) {
+      int managementPort = -1;
+      if (cfg.managementServer()) {
+        ManagementVerticle management = new ManagementVerticle(cfg, cfg.runsAuth() ? uri : null);
         vertx.deployVerticle(management).await();
+        managementPort = management.actualPort();
       }
-      int managementPort = management != null ? management.actualPort() : -1;
       log.info("jwt-auth-server ready in {} ms (roles={}, auth port {}, resource port {}, management {}, database {})",
           (System.nanoTime() - t0) / 1_000_000, cfg.roles(), cfg.authHttpPort(), cfg.resourceHttpPort(),
           managementPort < 0 ? "off" : cfg.managementHttpHost() + ":" + managementPort,
