@@ -11,7 +11,8 @@ import java.util.Arrays;
 /**
  * Where argon2id is computed, chosen once at start ({@code ARGON2_PROVIDER}): the reference C
  * implementation through argon2-jvm's library (JNA; its memory is off-heap and pooled, see
- * {@link NativeArgon2}, so a hash leaves no garbage on the Java heap) when it loads on this platform, BouncyCastle's pure-Java one otherwise. Both give the
+ * {@link NativeArgon2}, so a hash leaves no garbage on the Java heap; 2 MiB pages where the kernel
+ * offers them) when it loads on this platform, BouncyCastle's pure-Java one otherwise. Both give the
  * same bytes: selection checks it on a test input before the native one is used, and a stored
  * hash verifies the same under either.
  */
@@ -109,13 +110,24 @@ public final class Argon2Engine {
     return name;
   }
 
-  /** {@code {"provider","reason"}}, for /ready. */
+  /**
+   * {@code {"provider","reason"}}, for /ready; with the native engine also {@code "working_memory"}:
+   * {@code "huge pages"} (2 MiB pages advised, see {@link WorkingMemory}) or {@code "small pages"}.
+   */
   public JsonObject toJson() {
-    return new JsonObject().put("provider", name).put("reason", reason);
+    JsonObject json = new JsonObject().put("provider", name).put("reason", reason);
+    if (nativeArgon2 != null) {
+      json.put("working_memory", workingMemory());
+    }
+    return json;
+  }
+
+  private String workingMemory() {
+    return nativeArgon2.hugePages() ? "huge pages" : "small pages";
   }
 
   @Override
   public String toString() {
-    return name + " (" + reason + ")";
+    return name + " (" + reason + (nativeArgon2 != null ? "; working memory in " + workingMemory() : "") + ")";
   }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * case or faster, and the native memory held is at most {@code keep} blocks plus those of hashes
  * running beyond that. The library wipes the block before handing it back (its
  * {@code clear_internal_memory} default), so no password-derived state stays in an idle block.
+ * Where the kernel offers them, a block's pages are 2 MiB ones ({@link WorkingMemory}).
  */
 final class NativeArgon2 {
   /** {@code int (*allocate_fptr)(uint8_t **memory, size_t bytes_to_allocate)} */
@@ -43,10 +44,11 @@ final class NativeArgon2 {
 
   private final Argon2Library library = Argon2Library.INSTANCE;
   private final int keep;
-  private final ConcurrentLinkedQueue<Memory> idle = new ConcurrentLinkedQueue<>();
+  private final WorkingMemory.LibC hugePages;
+  private final ConcurrentLinkedQueue<WorkingMemory> idle = new ConcurrentLinkedQueue<>();
   private final AtomicInteger idleCount = new AtomicInteger();
   /** The block each hashing thread holds between the library's allocate and free calls. */
-  private final ThreadLocal<Memory> held = new ThreadLocal<>();
+  private final ThreadLocal<WorkingMemory> held = new ThreadLocal<>();
   // strong references: JNA frees a callback's native stub when its Java object is collected
   private final Allocate allocate = this::allocate;
   private final Release release = this::release;
@@ -55,7 +57,18 @@ final class NativeArgon2 {
 
   /** @param keep idle blocks kept for reuse (the number of threads that hash at once) */
   NativeArgon2(int keep) {
+    this(keep, WorkingMemory.hugePages());
+  }
+
+  /** Same, with huge pages advised through {@code hugePages} (null: plain blocks). */
+  NativeArgon2(int keep, WorkingMemory.LibC hugePages) {
     this.keep = Math.max(1, keep);
+    this.hugePages = hugePages;
+  }
+
+  /** Whether blocks are mapped with huge pages advised (see {@link WorkingMemory}). */
+  boolean hugePages() {
+    return hugePages != null;
   }
 
   /** argon2id v1.3 of {@code password} with {@code salt}, {@code lanes} lanes on as many threads; {@code length} bytes out. */
@@ -96,7 +109,7 @@ final class NativeArgon2 {
       pwd.close();
       out.close();
       saltMemory.close();
-      Memory left = held.get();
+      WorkingMemory left = held.get();
       if (left != null) {
         // the library failed between allocating and freeing: the block goes back all the same
         held.remove();
@@ -112,40 +125,40 @@ final class NativeArgon2 {
 
   private int allocate(Pointer memoryOut, Size_t bytes) {
     long size = bytes.longValue();
-    Memory block = idle.poll();
+    WorkingMemory block = idle.poll();
     if (block != null) {
       idleCount.decrementAndGet();
       if (block.size() < size) {
-        block.close(); // parameters grew: the smaller block is freed
+        block.free(); // parameters grew: the smaller block is freed
         block = null;
       }
     }
     try {
       if (block == null) {
-        block = new Memory(size);
+        block = WorkingMemory.allocate(size, hugePages);
       }
     } catch (OutOfMemoryError e) {
       return ARGON2_MEMORY_ALLOCATION_ERROR;
     }
     held.set(block);
-    memoryOut.setPointer(0, block);
+    memoryOut.setPointer(0, block.pointer());
     return ARGON2_OK;
   }
 
   private void release(Pointer memory, Size_t bytes) {
-    Memory block = held.get();
+    WorkingMemory block = held.get();
     held.remove();
     if (block != null) {
       giveBack(block);
     }
   }
 
-  private void giveBack(Memory block) {
+  private void giveBack(WorkingMemory block) {
     if (idleCount.incrementAndGet() <= keep) {
       idle.offer(block);
     } else {
       idleCount.decrementAndGet(); // more hashes ran at once than we keep blocks for: this one goes
-      block.close();
+      block.free();
     }
   }
 }

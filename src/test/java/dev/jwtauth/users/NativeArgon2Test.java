@@ -58,4 +58,35 @@ class NativeArgon2Test {
     assertThat(argon2.hash(password, salt, 2, 8_192, 2, 32)).isEqualTo(Argon2Engine.bouncyCastle(password, salt, 8_192, 2, 2, 32));
     assertThat(argon2.idleBlocks()).isEqualTo(1);
   }
+
+  @Test
+  @DisplayName("with and without huge pages advised, the same bytes as BouncyCastle at the default 19 MiB; pooled blocks are reused")
+  void hugeAndSmallPages() {
+    byte[] salt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    byte[] password = "correct horse".getBytes(StandardCharsets.UTF_8);
+    byte[] expected = Argon2Engine.bouncyCastle(password, salt, 19_456, 2, 1, 32);
+    WorkingMemory.LibC libc = com.sun.jna.Native.load(com.sun.jna.Platform.C_LIBRARY_NAME, WorkingMemory.LibC.class);
+    for (WorkingMemory.LibC hugePages : java.util.Arrays.asList(libc, null)) {
+      NativeArgon2 argon2 = new NativeArgon2(1, hugePages);
+      assertThat(argon2.hugePages()).isEqualTo(hugePages != null);
+      assertThat(argon2.hash(password, salt, 2, 19_456, 1, 32)).isEqualTo(expected);
+      assertThat(argon2.hash(password, salt, 2, 19_456, 1, 32)).isEqualTo(expected); // the pooled block again
+      assertThat(argon2.idleBlocks()).isEqualTo(1);
+      // a smaller hash takes the pooled block as it is
+      assertThat(argon2.hash(password, salt, 1, 1_024, 1, 32)).isEqualTo(Argon2Engine.bouncyCastle(password, salt, 1_024, 1, 1, 32));
+      assertThat(argon2.hash(password, salt, 2, 19_456, 1, 32)).isEqualTo(expected);
+    }
+    WorkingMemory small = WorkingMemory.allocate(1 << 20, libc);
+    WorkingMemory big = WorkingMemory.allocate(5L << 20, libc);
+    try {
+      assertThat(small.mapped()).isFalse();
+      assertThat(big.mapped()).isTrue();
+      assertThat(com.sun.jna.Pointer.nativeValue(big.pointer()) % (2L << 20)).isZero();
+      big.pointer().setByte(big.size() - 1, (byte) 7); // the whole block is writable
+      assertThat(big.pointer().getByte(big.size() - 1)).isEqualTo((byte) 7);
+    } finally {
+      small.free();
+      big.free();
+    }
+  }
 }
