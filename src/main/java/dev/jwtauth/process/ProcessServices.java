@@ -1,6 +1,6 @@
 package dev.jwtauth.process;
 
-import com.github.benmanes.caffeine.cache.Cache;
+import dev.jwtauth.verifier.VerifiedTokens;
 import dev.jwtauth.bus.Addresses;
 import dev.jwtauth.clients.ClientCache;
 import dev.jwtauth.config.AppConfig;
@@ -57,7 +57,7 @@ public final class ProcessServices {
   private final AppConfig config;
   private final Clock clock;
   private final RevocationSet revoked;
-  private final Cache<String, JsonObject> verified;
+  private final VerifiedTokens verified;
   private final WorkerExecutor hashWorkers;
   private final PasswordHasher hasher;
   private final LoginGuards guards;
@@ -201,7 +201,7 @@ public final class ProcessServices {
   }
 
   /** The verified-token cache shared by every verifier of the process, or null when VERIFY_CACHE_SIZE is 0. */
-  public Cache<String, JsonObject> verifiedTokens() {
+  public VerifiedTokens verifiedTokens() {
     return verified;
   }
 

@@ -1,6 +1,5 @@
 package dev.jwtauth.tokens;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -21,10 +20,10 @@ public final class TokenVerifier extends dev.jwtauth.verifier.TokenVerifier {
     super(vertx, issuer, audience, leewaySeconds, clock, revoked, keySource, cacheSize);
   }
 
-  /** See {@link dev.jwtauth.verifier.TokenVerifier#TokenVerifier(Vertx, String, String, int, Clock, dev.jwtauth.verifier.RevocationSet, Supplier, Cache)}. */
+  /** See {@link dev.jwtauth.verifier.TokenVerifier#TokenVerifier(Vertx, String, String, int, Clock, dev.jwtauth.verifier.RevocationSet, Supplier, dev.jwtauth.verifier.VerifiedTokens)}. */
   public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock,
                        dev.jwtauth.verifier.RevocationSet revoked, Supplier<Future<JsonObject>> keySource,
-                       Cache<String, JsonObject> verified) {
+                       dev.jwtauth.verifier.VerifiedTokens verified) {
     super(vertx, issuer, audience, leewaySeconds, clock, revoked, keySource, verified);
   }
 }

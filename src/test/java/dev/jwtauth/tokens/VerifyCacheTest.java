@@ -171,4 +171,29 @@ class VerifyCacheTest {
     revoked.add(Revocations.entry("jti", "shared-1", clock.millis() / 1000 + 300));
     assertThat(accepts(second, t)).isFalse();
   }
+
+  @Test
+  @DisplayName("a cache entry is found by the whole token: tokens forged to share a cached token's signature (and so its hashed tail) are verified in full and refused")
+  void sameTailIsNotAHit() {
+    MutableClock clock = new MutableClock();
+    RevocationSet revoked = new RevocationSet(clock);
+    TokenVerifier v = verifier(clock, revoked, 100, key);
+    String t = token(clock, key, "tail-1", 300);
+    assertThat(accepts(v, t)).isTrue();
+    assertThat(accepts(v, t)).as("now a hit").isTrue();
+    String[] parts = t.split("\\.");
+    JsonObject claims = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8));
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    // another payload, another header, a prefix: each keeps the signature, so the last 16 characters are the same
+    String otherPayload = parts[0] + "." + b64.encodeToString(claims.copy().put("roles", new JsonArray().add("admin")).encode()
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + parts[2];
+    String otherHeader = b64.encodeToString(new JsonObject().put("alg", "RS256").put("typ", "at+jwt").put("kid", key.kid())
+        .put("x", 1).encode().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + parts[1] + "." + parts[2];
+    String shorter = t.substring(1);
+    for (String forged : List.of(otherPayload, otherHeader, shorter)) {
+      assertThat(forged.substring(forged.length() - 16)).isEqualTo(t.substring(t.length() - 16));
+      assertThat(accepts(v, forged)).as(forged).isFalse();
+    }
+    assertThat(accepts(v, t)).as("the real one is still a hit").isTrue();
+  }
 }

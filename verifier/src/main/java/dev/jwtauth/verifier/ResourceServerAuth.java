@@ -1,6 +1,5 @@
 package dev.jwtauth.verifier;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -63,7 +62,7 @@ public final class ResourceServerAuth {
   private final ResourceServerOptions options;
   private final WebClient web;
   private final RevocationSet revoked;
-  private final Cache<String, JsonObject> verified;
+  private final VerifiedTokens verified;
   private final List<TokenVerifier> verifiers = new CopyOnWriteArrayList<>();
   private final RevocationFeedClient feed;
   private volatile RemoteJwks jwks;

@@ -1,9 +1,6 @@
 package dev.jwtauth.verifier;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.Future;
@@ -20,7 +17,6 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
@@ -62,7 +58,7 @@ public class TokenVerifier implements JWTAuth {
   private final RevocationSet revoked;
   private final Supplier<Future<JsonObject>> keySource;
   private volatile long lastKeyRefresh;
-  private final Cache<String, JsonObject> verified;
+  private final VerifiedTokens verified;
   private volatile KeyState state = KeyState.NONE;
 
   /** The trusted keys as one value, so a reader never sees kids of one set with the JWTAuth of another. */
@@ -86,7 +82,7 @@ public class TokenVerifier implements JWTAuth {
    * {@link #newCache}), so a token verified on one event loop is a hit on all; null for none.
    */
   public TokenVerifier(Vertx vertx, String issuer, String audience, int leewaySeconds, Clock clock,
-                       RevocationSet revoked, Supplier<Future<JsonObject>> keySource, Cache<String, JsonObject> verified) {
+                       RevocationSet revoked, Supplier<Future<JsonObject>> keySource, VerifiedTokens verified) {
     this.vertx = vertx;
     this.issuer = issuer;
     this.audience = audience;
@@ -97,20 +93,9 @@ public class TokenVerifier implements JWTAuth {
     this.verified = verified;
   }
 
-  /**
-   * A cache of verified tokens, keyed by the whole token string: a hit skips only the signature and
-   * structure work, never the expiry and revocation checks, and an entry never outlives its token's
-   * exp. Thread-safe; null when {@code size} is 0. Its upkeep (eviction, expiry) runs on the calling
-   * thread in small batches rather than being handed to the common fork-join pool: on a request
-   * path that is cheaper than the hand-off, and it keeps the pool's threads off busy cores.
-   */
-  public static Cache<String, JsonObject> newCache(int size, Clock clock) {
-    return size <= 0 ? null : Caffeine.newBuilder()
-        .executor(Runnable::run)
-        .maximumSize(size)
-        .expireAfter(Expiry.<String, JsonObject>creating((token, claims) ->
-            Duration.ofSeconds(Math.max(0, claims.getLong("exp") - clock.millis() / 1000))))
-        .build();
+  /** {@link VerifiedTokens#create}: a cache to share between verifiers, null when {@code size} is 0. */
+  public static VerifiedTokens newCache(int size, Clock clock) {
+    return VerifiedTokens.create(size, clock);
   }
 
   /** Minimum time between two key-set requests triggered by unknown kids. */
@@ -175,14 +160,15 @@ public class TokenVerifier implements JWTAuth {
 
   private Future<User> authenticate(TokenCredentials tc, boolean mayRefreshKeys) {
     String token = tc.getToken();
+    VerifiedTokens.Key key = verified == null ? null : VerifiedTokens.key(token);
     // fail closed: a verifier holding no key accepts nothing, not even what another one verified
     KeyState keys = state;
-    JsonObject hit = verified == null || keys.auth() == null ? null : verified.getIfPresent(token);
+    JsonObject hit = key == null || keys.auth() == null ? null : verified.get(key);
     if (hit != null) {
       if (clock.millis() / 1000 - leewaySeconds < hit.getLong("exp") && !revoked.isRevoked(hit)) {
         return Future.succeededFuture(User.create(hit, new JsonObject().put("accessToken", hit)));
       }
-      verified.invalidate(token);
+      verified.invalidate(key);
     }
     JsonObject payload;
     try {
@@ -217,7 +203,7 @@ public class TokenVerifier implements JWTAuth {
         return Future.failedFuture(new InvalidToken("revoked"));
       }
       if (verified != null) {
-        verified.put(token, claims);
+        verified.put(key, claims);
       }
       return Future.succeededFuture(user);
     });
