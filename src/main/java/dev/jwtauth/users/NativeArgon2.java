@@ -11,6 +11,10 @@ import de.mkammerer.argon2.jna.JnaUint32;
 import de.mkammerer.argon2.jna.Size_t;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,7 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * case or faster, and the native memory held is at most {@code keep} blocks plus those of hashes
  * running beyond that. The library wipes the block before handing it back (its
  * {@code clear_internal_memory} default), so no password-derived state stays in an idle block.
- * Where the kernel offers them, a block's pages are 2 MiB ones ({@link WorkingMemory}).
+ * Where the kernel offers them, a block's pages are 2 MiB ones ({@link WorkingMemory}). A block
+ * nobody has used for {@link #IDLE_RELEASE_MILLIS} is unmapped: the pool holds memory only while
+ * people sign in, and the first login after a pause maps its block again (with huge pages, ten
+ * page faults).
  */
 final class NativeArgon2 {
   /** {@code int (*allocate_fptr)(uint8_t **memory, size_t bytes_to_allocate)} */
@@ -43,7 +50,18 @@ final class NativeArgon2 {
   private static final int ARGON2_MEMORY_ALLOCATION_ERROR = -22;
 
   private final Argon2Library library = Argon2Library.INSTANCE;
+  /** Blocks idle this long are given back to the system (a login after that maps a fresh one). */
+  static final long IDLE_RELEASE_MILLIS = 2_000;
+  /** One daemon thread for every engine of the process: it only unmaps blocks nobody used lately. */
+  private static final ScheduledExecutorService RELEASER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "argon2-release");
+    t.setDaemon(true);
+    return t;
+  });
+
   private final int keep;
+  private final long idleReleaseNanos;
+  private final AtomicBoolean releaseScheduled = new AtomicBoolean();
   private final WorkingMemory.LibC hugePages;
   private final ConcurrentLinkedQueue<WorkingMemory> idle = new ConcurrentLinkedQueue<>();
   private final AtomicInteger idleCount = new AtomicInteger();
@@ -62,8 +80,14 @@ final class NativeArgon2 {
 
   /** Same, with huge pages advised through {@code hugePages} (null: plain blocks). */
   NativeArgon2(int keep, WorkingMemory.LibC hugePages) {
+    this(keep, hugePages, IDLE_RELEASE_MILLIS);
+  }
+
+  /** Same, giving idle blocks back after {@code idleReleaseMillis}. */
+  NativeArgon2(int keep, WorkingMemory.LibC hugePages, long idleReleaseMillis) {
     this.keep = Math.max(1, keep);
     this.hugePages = hugePages;
+    this.idleReleaseNanos = TimeUnit.MILLISECONDS.toNanos(idleReleaseMillis);
   }
 
   /** Whether blocks are mapped with huge pages advised (see {@link WorkingMemory}). */
@@ -155,10 +179,43 @@ final class NativeArgon2 {
 
   private void giveBack(WorkingMemory block) {
     if (idleCount.incrementAndGet() <= keep) {
+      block.idleSince(System.nanoTime());
       idle.offer(block);
+      scheduleRelease(idleReleaseNanos);
     } else {
       idleCount.decrementAndGet(); // more hashes ran at once than we keep blocks for: this one goes
       block.free();
+    }
+  }
+
+  private void scheduleRelease(long delayNanos) {
+    if (releaseScheduled.compareAndSet(false, true)) {
+      RELEASER.schedule(this::releaseIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * Unmaps the blocks idle for {@link #IDLE_RELEASE_MILLIS} or more: a server that has stopped
+   * signing people in does not keep 19 MiB per hash worker. A block taken back by a hash meanwhile
+   * is not touched ({@code remove} decides who has it).
+   */
+  private void releaseIdle() {
+    long now = System.nanoTime();
+    long next = Long.MAX_VALUE;
+    for (WorkingMemory block : idle) {
+      long due = block.idleSince() + idleReleaseNanos;
+      if (due - now <= 0) {
+        if (idle.remove(block)) {
+          idleCount.decrementAndGet();
+          block.free();
+        }
+      } else {
+        next = Math.min(next, due - now);
+      }
+    }
+    releaseScheduled.set(false);
+    if (next != Long.MAX_VALUE || !idle.isEmpty()) {
+      scheduleRelease(next == Long.MAX_VALUE ? idleReleaseNanos : next);
     }
   }
 }

@@ -42,6 +42,7 @@ final class WorkingMemory {
   private final LibC libc;
   private final Pointer mapping;
   private final long mappingLength;
+  private volatile long idleSince;
 
   private WorkingMemory(Pointer pointer, long size, Memory plain, LibC libc, Pointer mapping, long mappingLength) {
     this.pointer = pointer;
@@ -94,6 +95,15 @@ final class WorkingMemory {
 
   long size() {
     return size;
+  }
+
+  /** When the block was last given back to the pool ({@link System#nanoTime}). */
+  long idleSince() {
+    return idleSince;
+  }
+
+  void idleSince(long nanoTime) {
+    idleSince = nanoTime;
   }
 
   /** Whether this block was mapped with huge pages advised (for tests). */

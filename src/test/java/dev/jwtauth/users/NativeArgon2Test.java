@@ -89,4 +89,26 @@ class NativeArgon2Test {
       big.free();
     }
   }
+
+  @Test
+  @DisplayName("blocks idle for the release time are unmapped; the next hash maps a new one and gives the same bytes")
+  void idleBlocksAreReleased() throws Exception {
+    NativeArgon2 argon2 = new NativeArgon2(2, WorkingMemory.hugePages(), 1_000);
+    byte[] salt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    byte[] password = "pw".getBytes(StandardCharsets.US_ASCII);
+    byte[] expected = Argon2Engine.bouncyCastle(password, salt, 4_096, 2, 1, 32);
+    assertThat(argon2.hash(password, salt, 2, 4_096, 1, 32)).isEqualTo(expected);
+    assertThat(argon2.idleBlocks()).isEqualTo(1);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (argon2.idleBlocks() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(argon2.idleBlocks()).as("released after 1 s idle").isZero();
+    // used again and again more often than the release time: it stays
+    for (int i = 0; i < 5; i++) {
+      assertThat(argon2.hash(password, salt, 2, 4_096, 1, 32)).isEqualTo(expected);
+      Thread.sleep(100);
+      assertThat(argon2.idleBlocks()).isEqualTo(1);
+    }
+  }
 }
