@@ -66,12 +66,6 @@ public final class VerifiedTokens {
     cache.invalidateAll();
   }
 
-  /** About how many tokens are held. */
-  public long size() {
-    cache.cleanUp();
-    return cache.estimatedSize();
-  }
-
   /** A token as a cache key: equal only to the same string, hashed over its tail. */
   static final class Key {
     private final String token;
