@@ -1,9 +1,13 @@
 package dev.jwtauth.tokens;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
@@ -14,8 +18,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -147,14 +154,9 @@ public final class RefreshTokens {
     Buffer hash = hash(token);
     return successorKey().compose(mac -> {
       String successor = successor(mac, token);
-      UUID next = UUID.randomUUID();
-      OffsetDateTime now = at(clock.instant());
-      return pool.preparedQuery(ROTATE)
-          .execute(Tuple.from(new Object[] {hash, now, next, hash(successor), at(clock.instant().plus(ttl)), proofJkt,
-              clientId}))
-          .compose(rows -> {
-            if (rows.size() > 0) {
-              Row row = rows.iterator().next();
+      return batches.consume(new Consume(hash, UUID.randomUUID(), hash(successor), proofJkt, clientId))
+          .compose(row -> {
+            if (row != null) {
               return Future.succeededFuture(new Rotation(Rotation.Status.ROTATED, row.getUUID("user_id"),
                   row.getUUID("family_id"), row.getString("username"), Arrays.asList(row.getArrayOfStrings("roles")),
                   row.getString("client_id"), successor, amrList(row), row.getString("dpop_jkt"), scopeList(row)));
@@ -172,26 +174,152 @@ public final class RefreshTokens {
   }
 
   /**
-   * The common case in one statement (one round trip, autocommit): under the family's lock, consume
-   * an unused live token of an enabled user (presented with a proof by its DPoP key when the
-   * family is bound to one, and by its client when the session is a client's) and insert its
-   * successor, which keeps the family's amr and binding. The lock is what
-   * {@link #revokeFamily} takes too: a revocation either sees the successor or makes this consume
-   * nothing (the row's recheck after the lock sees {@code revoked_at}). No row back means "not the
-   * common case"; {@link #rotate} then decides in a transaction.
+   * One presentation for the common case: the token's hash, its successor's row id and hash, the
+   * request's DPoP thumbprint and client (either may be null).
    */
-  private static final String ROTATE =
-      "WITH family_lock AS (SELECT pg_advisory_xact_lock(hashtextextended(family_id::text, 7)) AS l"
-          + " FROM refresh_tokens WHERE token_hash = $1),"
-          + " consumed AS (UPDATE refresh_tokens rt SET used_at = $2, replaced_by = $3 FROM users u"
-          + " WHERE rt.token_hash = $1 AND u.id = rt.user_id AND rt.used_at IS NULL AND rt.revoked_at IS NULL"
-          + " AND rt.expires_at > $2 AND NOT u.disabled AND (rt.dpop_jkt IS NULL OR rt.dpop_jkt = $6::text)"
-          + " AND (rt.client_id IS NULL OR rt.client_id = $7::text)"
-          + " AND (SELECT count(*) FROM family_lock) > 0"
-          + " RETURNING rt.family_id, rt.user_id, rt.client_id, rt.amr, rt.dpop_jkt, rt.scopes, u.username, u.roles),"
-          + " inserted AS (INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, client_id, expires_at, amr,"
-          + " dpop_jkt, scopes) SELECT $3, family_id, user_id, $4, client_id, $5, amr, dpop_jkt, scopes FROM consumed)"
-          + " SELECT family_id, user_id, client_id, amr, dpop_jkt, scopes, username, roles FROM consumed";
+  record Consume(Buffer hash, UUID next, Buffer successorHash, String proofJkt, String clientId) {
+  }
+
+  /**
+   * The common case for a whole batch of presentations in one call (migration V11): consumes each
+   * unused live token of an enabled user presented with a proof by its DPoP key when the family is
+   * bound to one, and by its client when the session is a client's, and inserts each one's
+   * successor, which keeps the family's amr, binding and scopes, under the families' locks. A row
+   * comes back for each presentation consumed, by its position ({@code n}, from 1); none for the
+   * others, which {@link #rotate} then decides one by one. The same token twice in a batch is
+   * consumed once; the other presentation then finds it used, within the grace period.
+   */
+  static final String ROTATE = "SELECT * FROM rotate_refresh_tokens($1, $2, $3, $4, $5, $6, $7)";
+
+  private final Batches batches = new Batches();
+
+  /** How many rotation statements (batches, and presentations retried alone) went to the database: for tests. */
+  long rotationStatements() {
+    synchronized (batches) {
+      return batches.statements;
+    }
+  }
+
+  /**
+   * Presentations that arrive while a batch is at the database go out together as the next batch,
+   * as soon as it returns: alone, a presentation goes at once (no timer, no added wait); under load,
+   * one statement and one commit serve many, and those are what PostgreSQL's CPU per rotation is
+   * made of. If a batch fails (the database unreachable, a statement error), each of its
+   * presentations is tried alone, so that one cannot fail the others.
+   */
+  private final class Batches {
+    private static final int MAX = 128;
+    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
+    private boolean sending;
+    private long statements;
+
+    /** The consumed row for {@code c} (its successor inserted), or null when it was not the common case. */
+    Future<Row> consume(Consume c) {
+      Waiting w = new Waiting(c, Promise.promise(), Vertx.currentContext());
+      List<Waiting> batch;
+      synchronized (this) {
+        queue.add(w);
+        batch = sending ? null : take();
+      }
+      if (batch != null) {
+        send(batch);
+      }
+      return w.promise.future();
+    }
+
+    /** The next batch, marked as being sent; null (nothing being sent) when none waits. Holding the lock. */
+    private List<Waiting> take() {
+      if (queue.isEmpty()) {
+        sending = false;
+        return null;
+      }
+      List<Waiting> batch = new ArrayList<>(Math.min(queue.size(), MAX));
+      while (!queue.isEmpty() && batch.size() < MAX) {
+        batch.add(queue.poll());
+      }
+      sending = true;
+      return batch;
+    }
+
+    private void send(List<Waiting> batch) {
+      execute(batch).onComplete(ar -> {
+        List<Waiting> next;
+        synchronized (this) {
+          next = take();
+        }
+        if (next != null) {
+          send(next);
+        }
+        if (ar.succeeded()) {
+          settle(batch, ar.result());
+        } else if (batch.size() == 1) {
+          batch.get(0).complete(null, ar.cause());
+        } else {
+          for (Waiting w : batch) {
+            execute(List.of(w)).onComplete(one -> {
+              if (one.succeeded()) {
+                settle(List.of(w), one.result());
+              } else {
+                w.complete(null, one.cause());
+              }
+            });
+          }
+        }
+      });
+    }
+
+    private void settle(List<Waiting> batch, RowSet<Row> rows) {
+      Row[] byPosition = new Row[batch.size()];
+      for (Row row : rows) {
+        byPosition[(int) (row.getLong("n") - 1)] = row;
+      }
+      for (int i = 0; i < byPosition.length; i++) {
+        batch.get(i).complete(byPosition[i], null);
+      }
+    }
+
+    private Future<RowSet<Row>> execute(List<Waiting> batch) {
+      synchronized (this) {
+        statements++;
+      }
+      int n = batch.size();
+      Buffer[] hashes = new Buffer[n];
+      UUID[] next = new UUID[n];
+      Buffer[] successors = new Buffer[n];
+      String[] jkts = new String[n];
+      String[] clients = new String[n];
+      for (int i = 0; i < n; i++) {
+        Consume c = batch.get(i).consume;
+        hashes[i] = c.hash;
+        next[i] = c.next;
+        successors[i] = c.successorHash;
+        jkts[i] = c.proofJkt;
+        clients[i] = c.clientId;
+      }
+      Instant now = clock.instant();
+      return pool.preparedQuery(ROTATE)
+          .execute(Tuple.from(new Object[] {hashes, next, successors, jkts, clients, at(now), at(now.plus(ttl))}));
+    }
+  }
+
+  /** A presentation waiting for its batch, answered on the context it came from. */
+  private record Waiting(Consume consume, Promise<Row> promise, Context context) {
+    void complete(Row row, Throwable failure) {
+      if (context == null || context == Vertx.currentContext()) {
+        settle(row, failure);
+      } else {
+        context.runOnContext(v -> settle(row, failure));
+      }
+    }
+
+    private void settle(Row row, Throwable failure) {
+      if (failure != null) {
+        promise.fail(failure);
+      } else {
+        promise.complete(row);
+      }
+    }
+  }
 
   private Future<Rotation> rotateLocked(SqlConnection conn, Row row, String successor, String proofJkt,
                                         String presenter) {
