@@ -86,7 +86,7 @@ public final class IssuerVerticle extends VerticleBase {
     LoginFailures loginFailures = new LoginFailures(pool, shared.guards().policy());
     ClientRepository clients = new ClientRepository(pool, shared.clientCache());
     Revocations revocations = new Revocations(vertx, pool, clock);
-    RefreshTokens refreshTokens = shared.refreshTokens();
+    RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
     accessTokens = new AccessTokens(config.issuer(), config.audience(), clock);
     published = new KeyPublication(config.issuer(), config.jwksMaxAge());
     verifier = shared.verifier(() -> KeysClient.jwks(vertx));

@@ -70,7 +70,6 @@ public final class ProcessServices {
   /** Audit events being written: a graceful shutdown waits for them before the pool closes. */
   private final Set<Future<Void>> auditWrites = ConcurrentHashMap.newKeySet();
   private ClientCache clientCache;
-  private RefreshTokens refreshTokens;
 
   private ProcessServices(Vertx vertx, AppConfig config, Clock clock) {
     this.vertx = vertx;
@@ -129,7 +128,7 @@ public final class ProcessServices {
     timers.add(vertx.setPeriodic(60_000, t -> revoked.prune(config.clockLeeway().toSeconds())));
     Revocations revocations = pool == null ? null : new Revocations(vertx, pool, clock);
     if (pool != null) {
-      refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
+      RefreshTokens refreshTokens = new RefreshTokens(pool, config.refreshTokenTtl(), config.refreshGrace(), clock);
       LoginFailures loginFailures = new LoginFailures(pool, guards.policy());
       dev.jwtauth.oidc.AuthorizationStore codeFlow = new dev.jwtauth.oidc.AuthorizationStore(pool, clock);
       consumers.add(bus.<JsonObject>consumer(Addresses.AUDIT_RECORD, msg -> {
@@ -210,14 +209,6 @@ public final class ProcessServices {
   public TokenVerifier verifier(java.util.function.Supplier<Future<JsonObject>> keySource) {
     return new TokenVerifier(vertx, config.issuer(), config.audience(), (int) config.clockLeeway().toSeconds(),
         clock, revoked, keySource, verified);
-  }
-
-  /**
-   * The refresh tokens of the process, shared by every issuer instance so that rotations arriving
-   * on any event loop are gathered into the same batches (auth role only).
-   */
-  public RefreshTokens refreshTokens() {
-    return refreshTokens;
   }
 
   /** The registered clients kept in memory, invalidated by the database on every change (auth role only). */

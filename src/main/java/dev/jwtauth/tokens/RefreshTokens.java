@@ -204,11 +204,8 @@ public final class RefreshTokens {
    * Presentations that arrive while a batch is at the database go out together as the next batch,
    * as soon as it returns: alone, a presentation goes at once (no timer, no added wait); under load,
    * one statement and one commit serve many, and those are what PostgreSQL's CPU per rotation is
-   * made of. One per process (every issuer instance shares the process's RefreshTokens), so that batches gather the
-   * presentations of all event loops. (Per instance, or with a second batch out beside the first,
-   * batches were half as big and PostgreSQL spent 1.5-2 times as much per rotation.) If a batch
-   * fails (the database unreachable, a statement error), each of its presentations is tried
-   * alone, so that one cannot fail the others.
+   * made of. If a batch fails (the database unreachable, a statement error), each of its
+   * presentations is tried alone, so that one cannot fail the others.
    */
   private final class Batches {
     private static final int MAX = 128;
@@ -222,7 +219,7 @@ public final class RefreshTokens {
       List<Waiting> batch;
       synchronized (this) {
         queue.add(w);
-        batch = take();
+        batch = sending ? null : take();
       }
       if (batch != null) {
         send(batch);
@@ -230,9 +227,10 @@ public final class RefreshTokens {
       return w.promise.future();
     }
 
-    /** The next batch to send, now the one being sent; null when one is being sent or none waits. Holding the lock. */
+    /** The next batch, marked as being sent; null (nothing being sent) when none waits. Holding the lock. */
     private List<Waiting> take() {
-      if (sending || queue.isEmpty()) {
+      if (queue.isEmpty()) {
+        sending = false;
         return null;
       }
       List<Waiting> batch = new ArrayList<>(Math.min(queue.size(), MAX));
@@ -247,7 +245,6 @@ public final class RefreshTokens {
       execute(batch).onComplete(ar -> {
         List<Waiting> next;
         synchronized (this) {
-          sending = false;
           next = take();
         }
         if (next != null) {
