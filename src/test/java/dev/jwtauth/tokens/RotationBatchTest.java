@@ -70,6 +70,15 @@ class RotationBatchTest {
     return all;
   }
 
+  /** The refresh tokens of {@code n} new sessions of {@code user}. */
+  private static List<String> sessions(RefreshTokens refresh, UUID user, int n) {
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      tokens.add(refresh.create(UUID.randomUUID(), user, null).await());
+    }
+    return tokens;
+  }
+
   private static long live(UUID user) {
     return pool.preparedQuery("SELECT count(*) AS n FROM refresh_tokens WHERE user_id = $1 AND used_at IS NULL"
         + " AND revoked_at IS NULL").execute(Tuple.of(user)).await().iterator().next().getLong("n");
@@ -80,10 +89,7 @@ class RotationBatchTest {
   void eachAnsweredAsAlone() {
     RefreshTokens refresh = tokens();
     UUID user = newUser("batch");
-    List<String> live = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      live.add(refresh.create(UUID.randomUUID(), user, null).await());
-    }
+    List<String> live = sessions(refresh, user, 5);
     UUID revokedFamily = UUID.randomUUID();
     String revoked = refresh.create(revokedFamily, user, null).await();
     refresh.revokeFamily(revokedFamily).await();
@@ -139,10 +145,7 @@ class RotationBatchTest {
   void oneFailureFailsAlone() {
     RefreshTokens refresh = tokens();
     UUID user = newUser("batchfail");
-    List<String> live = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      live.add(refresh.create(UUID.randomUUID(), user, null).await());
-    }
+    List<String> live = sessions(refresh, user, 4);
     // a row already holding the hash that live[2]'s successor will have: its insert breaks the unique index
     Buffer secret = pool.query("SELECT value FROM server_secrets WHERE name = 'refresh-successor'").execute().await()
         .iterator().next().getBuffer("value");
@@ -175,10 +178,7 @@ class RotationBatchTest {
     UUID user = newUser("batchrace");
     RefreshTokens a = tokens();
     RefreshTokens b = tokens();
-    List<String> chains = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      chains.add(a.create(UUID.randomUUID(), user, null).await());
-    }
+    List<String> chains = sessions(a, user, 40);
     Context ca = server.app().vertx().getOrCreateContext();
     Context cb = server.app().vertx().getOrCreateContext();
     // the two halves in opposite orders, so that families meet in the two batches the other way round
