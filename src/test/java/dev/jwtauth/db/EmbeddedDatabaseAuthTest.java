@@ -110,6 +110,26 @@ class EmbeddedDatabaseAuthTest {
   }
 
   @Test
+  @DisplayName("the refresh-rotation function runs with its caller's rights, and no other role may call it")
+  void rotationFunctionIsTheApplications() {
+    String su = superuserUri();
+    assertThat(value(su, "SELECT pg_get_userbyid(proowner)::text || ' definer=' || prosecdef::text FROM pg_proc"
+        + " WHERE proname = 'rotate_refresh_tokens'")).isEqualTo("jwtauth definer=false");
+    String signature = "rotate_refresh_tokens(bytea[], uuid[], bytea[], text[], text[], timestamptz, timestamptz)";
+    assertThat(value(su, "SELECT has_function_privilege('public', '" + signature + "', 'EXECUTE')::text"))
+        .isEqualTo("false");
+    // a role that could reach the schema still may not run it (all in one transaction, rolled back)
+    Throwable refused = catchThrowable(() -> value(su, "CREATE ROLE outsider; GRANT USAGE ON SCHEMA public TO outsider;"
+        + " SET ROLE outsider; SELECT count(*)::text FROM rotate_refresh_tokens('{}', '{}', '{}', '{}', '{}', now(), now())"));
+    assertThat(refused).isInstanceOf(PgException.class);
+    assertThat(((PgException) refused).getSqlState()).as("insufficient_privilege").isEqualTo("42501");
+    assertThat(value(su, "SELECT count(*)::text FROM pg_roles WHERE rolname = 'outsider'")).isEqualTo("0");
+    // the application's own role calls it (an empty batch consumes nothing)
+    assertThat(value(db().uri(), "SELECT count(*)::text FROM rotate_refresh_tokens('{}', '{}', '{}', '{}', '{}', now(),"
+        + " now())")).isEqualTo("0");
+  }
+
+  @Test
   @DisplayName("the password files are 0600 in a 0700 folder, which another OS user cannot read")
   void passwordFilesArePrivate() throws Exception {
     Path folder = PgCredentials.folder(dataDir);
