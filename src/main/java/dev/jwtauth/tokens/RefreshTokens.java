@@ -297,8 +297,13 @@ public final class RefreshTokens {
         clients[i] = c.clientId;
       }
       Instant now = clock.instant();
-      return pool.preparedQuery(ROTATE)
-          .execute(Tuple.from(new Object[] {hashes, next, successors, jkts, clients, at(now), at(now.plus(ttl))}));
+      try {
+        return pool.preparedQuery(ROTATE)
+            .execute(Tuple.from(new Object[] {hashes, next, successors, jkts, clients, at(now), at(now.plus(ttl))}));
+      } catch (RuntimeException e) {
+        // a pool that throws (closed, say) must not leave the batcher "sending" for good
+        return Future.failedFuture(e);
+      }
     }
   }
 

@@ -204,6 +204,25 @@ class RotationBatchTest {
     assertThat(live(user)).as("no live token after the sign-out everywhere").isZero();
   }
 
+  @Test
+  @DisplayName("over a closed pool each rotation fails at once, the next ones too: no presentation waits for good")
+  void closedPoolFailsEachTime() {
+    Pool own = io.vertx.pgclient.PgBuilder.pool()
+        .connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(server.config().pgUri()))
+        .using(server.app().vertx()).build();
+    RefreshTokens refresh = new RefreshTokens(own, Duration.ofHours(1), Duration.ZERO, Clock.systemUTC());
+    assertThat(refresh.rotate("not-a-token", null, null).await().status())
+        .isEqualTo(RefreshTokens.Rotation.Status.INVALID);
+    own.close().await();
+    for (int i = 0; i < 3; i++) {
+      Future<RefreshTokens.Rotation> r = refresh.rotate("not-a-token", null, null)
+          .timeout(5, java.util.concurrent.TimeUnit.SECONDS);
+      Future.join(List.of(r)).otherwiseEmpty().await();
+      assertThat(r.failed()).isTrue();
+      assertThat(r.cause()).isNotInstanceOf(java.util.concurrent.TimeoutException.class);
+    }
+  }
+
   private static String successorOf(Buffer secret, String token) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
