@@ -79,6 +79,9 @@ install_pkg() {
 command -v wrk >/dev/null || install_pkg wrk
 command -v curl >/dev/null || install_pkg curl
 command -v python3 >/dev/null || install_pkg python3
+# the interpreter itself, not a version manager's shim in front of it (a pyenv shim spends some
+# 0.35 s of CPU on every call, which would land in the scenarios' "other procs")
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 command -v java >/dev/null || die "java (17+) is needed"
 
 # --- state and cleanup -------------------------------------------------------------------------
@@ -190,11 +193,10 @@ to_ms() { # "1m2.345s" (bash's times) -> 62345
   echo $((BASH_REMATCH[1] * 60000 + BASH_REMATCH[2] * 1000 + 10#${BASH_REMATCH[3]}))
 }
 
-children_cpu_ms() { # VAR: CPU ms of this shell's reaped children (wrk), from the times builtin;
-  local cu cs        # it must run in this shell, not in a $(...) subshell, hence the variable
-  times >"$WORK/.times"
-  { read -r _ _; read -r cu cs; } <"$WORK/.times"
-  printf -v "$1" '%d' $(($(to_ms "$cu") + $(to_ms "$cs")))
+children_cpu_ms() { # FILE: CPU ms of the children in a `times` output (its second line), or 0
+  local cu=0m0.0s cs=0m0.0s
+  [[ -f $1 ]] && { read -r _ _; read -r cu cs; } <"$1"
+  echo $(($(to_ms "$cu") + $(to_ms "$cs")))
 }
 
 gc_stats() { # GC_LOG FROM_LINE: "pauses total_ms max_ms" of the pauses logged after FROM_LINE
@@ -212,18 +214,8 @@ rss_kib() { # field of /proc/<pid>/status: VmRSS or VmHWM
   echo 0
 }
 
-rss_sampler() { # pid out: writes the highest VmRSS seen every 0.2 s until killed
-  local pid=$1 out=$2 max=0 v
-  echo 0 >"$out"
-  while kill -0 "$pid" 2>/dev/null; do
-    v=$(rss_kib "$pid" VmRSS)
-    if ((v > max)); then max=$v; echo "$max" >"$out"; fi
-    sleep 0.2
-  done
-}
-
 # --- server lifecycle --------------------------------------------------------------------------
-free_ports() { python3 -c 'import socket
+free_ports() { "$PYTHON" -c 'import socket
 s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(*[x.getsockname()[1] for x in s])'; }
@@ -307,7 +299,7 @@ wrk_json() {
   echo "${line#BENCH_JSON }"
 }
 
-rps_of() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(round(d["requests"]/(d["duration_us"]/1e6)))' "$1"; }
+rps_of() { "$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(round(d["requests"]/(d["duration_us"]/1e6)))' "$1"; }
 
 # measure ALG NAME EXPECT CONNS URL [wrk args...]: a warm-up run, then the measured run with
 # server CPU, PostgreSQL CPU, machine CPU and the server's peak RSS; with PROBE_URL set, a
@@ -318,26 +310,33 @@ measure() {
   if [[ ${SKIP_WARMUP:-0} -ne 1 ]]; then
     wrk "$url" -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 10s "$@" >"$out.warmup" 2>&1 || true
   fi
-  local c0 p0 m0 c1 p1 m1 w0 w1 l0 l1 g0 tt0 tt1 sampler probe=""
-  rss_sampler "$PID" "$out.rss" &
+  local c0 p0 m0 c1 p1 m1 w0 w1 l g0 tt0 tt1 sampler probe=""
+  # The meters fork nothing while wrk runs: the RSS sampler is one process reading /proc, and wrk's
+  # CPU is its own, from `times` in the subshell that ran it (the kit's shell's reaped children
+  # would also count every $(...) the readings below fork, some 2 s of CPU per scenario).
+  echo 0 >"$out.rss"
+  "$PYTHON" "$TOOLS/rss.py" "$PID" "$out.rss" &
   sampler=$!
   BG_PIDS+=("$sampler")
+  rm -f "$out.times" "$out.probe.times"
   if [[ -n ${PROBE_URL:-} ]]; then
-    wrk "$PROBE_URL" -t1 -c1 -d"${DURATION}s" --timeout 10s -s "$LUA/probe.lua" >"$out.probe" 2>&1 &
+    (wrk "$PROBE_URL" -t1 -c1 -d"${DURATION}s" --timeout 10s -s "$LUA/probe.lua" >"$out.probe" 2>&1; times >"$out.probe.times") &
     probe=$!
     BG_PIDS+=("$probe")
   fi
-  g0=$(gc_lines "$GC_LOG"); children_cpu_ms l0
+  g0=$(gc_lines "$GC_LOG")
   tt0=$(thread_ticks "$PID")
-  c0=$(cpu_ticks "$PID"); p0=$(pg_ticks "$DIR"); m0=$(machine_busy_ticks); w0=$(date +%s%N)
-  wrk "$url" -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 10s "$@" >"$out.out" 2>&1 \
+  c0=$(cpu_ticks "$PID"); p0=$(pg_ticks "$DIR"); w0=$(date +%s%N); m0=$(machine_busy_ticks)
+  (wrk "$url" -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 10s "$@" >"$out.out" 2>&1; rc=$?; times >"$out.times"; exit $rc) \
     || { cat "$out.out" >&2; die "wrk failed in $alg $name"; }
-  w1=$(date +%s%N); c1=$(cpu_ticks "$PID"); p1=$(pg_ticks "$DIR"); m1=$(machine_busy_ticks)
+  # the machine's reading first: the readings after it fork
+  m1=$(machine_busy_ticks); w1=$(date +%s%N); c1=$(cpu_ticks "$PID"); p1=$(pg_ticks "$DIR")
   tt1=$(thread_ticks "$PID")
   if [[ -n $probe ]]; then wait "$probe" || true; fi
-  children_cpu_ms l1
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
+  l=$(children_cpu_ms "$out.times")
+  if [[ -n $probe ]]; then l=$((l + $(children_cpu_ms "$out.probe.times"))); fi
   local json gn gt gm e0 h0 gc0 j0 o0 e1 h1 gc1 j1 o1
   json=$(wrk_json "$out.out")
   read -r e0 h0 gc0 j0 o0 <<<"$tt0"
@@ -345,7 +344,7 @@ measure() {
   read -r gn gt gm <<<"$(gc_stats "$GC_LOG" "$g0")"
   printf '{"kind":"scenario","alg":"%s","name":"%s","round":%d,"expect":%d,"threads":%d,"connections":%d,"duration_s":%d,"window_ms":%d,"server_cpu_ticks":%d,"pg_cpu_ticks":%d,"machine_busy_ticks":%d,"load_generator_cpu_ms":%d,"gc_pauses":%d,"gc_pause_total_ms":%s,"gc_pause_max_ms":%s,"rss_max_kib":%d,"server_threads_ticks":{"eventloop":%d,"argon2":%d,"gc":%d,"jit":%d,"other":%d},"wrk":%s}\n' \
     "$alg" "$name" "${ROUND:-1}" "$expect" "$THREADS" "$conns" "$DURATION" $(((w1 - w0) / 1000000)) $((c1 - c0)) $((p1 - p0)) $((m1 - m0)) \
-    $((l1 - l0)) "$gn" "$gt" "$gm" "$(cat "$out.rss")" $((e1 - e0)) $((h1 - h0)) $((gc1 - gc0)) $((j1 - j0)) $((o1 - o0)) \
+    "$l" "$gn" "$gt" "$gm" "$(cat "$out.rss")" $((e1 - e0)) $((h1 - h0)) $((gc1 - gc0)) $((j1 - j0)) $((o1 - o0)) \
     "$json" >>"$RAW"
   LAST_RPS=$(rps_of "$json")
   log "$alg $name${ROUND:+ (round $ROUND)}: $LAST_RPS req/s"
@@ -357,7 +356,7 @@ measure() {
 }
 
 # --- per-server fixtures -----------------------------------------------------------------------
-json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+json_field() { "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 login_json() { # user password
   curl -sf "$AUTH/auth/login" -H 'Content-Type: application/json' \
@@ -385,11 +384,11 @@ prepare() { # ALG: users, client, token sizes, token files in $DIR
   printf '{"kind":"token","alg":"%s","login_access_token_bytes":%d,"client_access_token_bytes":%d}\n' \
     "$alg" "${#USER_TOKEN}" "${#client_token}" >>"$RAW"
   log "$alg: issuing $TOKENS distinct access tokens (client_credentials)"
-  python3 "$TOOLS/tokens.py" client "${AUTH#http://}" "$CLIENT_ID" "$SECRET" "$TOKENS" "$DIR/tokens.txt"
+  "$PYTHON" "$TOOLS/tokens.py" client "${AUTH#http://}" "$CLIENT_ID" "$SECRET" "$TOKENS" "$DIR/tokens.txt"
   local per=$((CONNS_REFRESH / THREADS + 2))
   REFRESH_PER_THREAD=$per
-  python3 "$TOOLS/tokens.py" login "${AUTH#http://}" bench "$USERS" "$USER_PASSWORD" $((per * THREADS)) "$DIR/refresh-warmup.txt"
-  python3 "$TOOLS/tokens.py" login "${AUTH#http://}" bench "$USERS" "$USER_PASSWORD" $((per * THREADS)) "$DIR/refresh.txt"
+  "$PYTHON" "$TOOLS/tokens.py" login "${AUTH#http://}" bench "$USERS" "$USER_PASSWORD" $((per * THREADS)) "$DIR/refresh-warmup.txt"
+  "$PYTHON" "$TOOLS/tokens.py" login "${AUTH#http://}" bench "$USERS" "$USER_PASSWORD" $((per * THREADS)) "$DIR/refresh.txt"
 }
 
 # me_10k_cold ALG TARGET_RPS: runs the 10k-token script in 2 s chunks until the verified-token caches
@@ -455,7 +454,7 @@ code_flow() {
   printf '{"kind":"flow","alg":"%s","name":"code_flow","connections":%d,"duration_s":%d,"server_cpu_ticks":%d,"pg_cpu_ticks":%d,"server_threads_ticks":{"eventloop":%d,"argon2":%d,"gc":%d,"jit":%d,"other":%d},"result":%s}\n' \
     "$alg" "$CONNS_LOGIN" "$DURATION" $((c1 - c0)) $((p1 - p0)) $((e1 - e0)) $((h1 - h0)) $((gc1 - gc0)) $((j1 - j0)) $((o1 - o0)) \
     "$json" >>"$RAW"
-  log "$alg code_flow: $(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["flows_per_s"], "flows/s,", d["failed"], "failed")' "$json")"
+  log "$alg code_flow: $("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["flows_per_s"], "flows/s,", d["failed"], "failed")' "$json")"
 }
 
 # --- run ---------------------------------------------------------------------------------------
@@ -551,7 +550,7 @@ mkdir -p "$RESULTS"
 GIT_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 JAVA_VERSION=$(java -version 2>&1 | head -1)
 read -r LOAD1_END _ </proc/loadavg
-python3 "$TOOLS/report.py" --raw "$RAW" --ceilings "$WORK/ceilings.json" \
+"$PYTHON" "$TOOLS/report.py" --raw "$RAW" --ceilings "$WORK/ceilings.json" \
   --md "$RESULTS/$STAMP.md" --json "$RESULTS/$STAMP.json" \
   --meta "mode=$MODE" "duration_s=$DURATION" "warmup_s=$WARMUP" "cores=$CORES" "clk_tck=$CLK_TCK" \
   "threads=$THREADS" "git_commit=$GIT_COMMIT" "java=$JAVA_VERSION" "server_java_opts=$JAVA_OPTS_SERVER" \
