@@ -10,7 +10,7 @@ import json
 import os
 import statistics
 
-SKIPPED = {"jit_warmup_ping", "jit_warmup_me", "jit_warmup_issue", "refresh_warmup", "dpop_warmup"}
+SKIPPED = {"jit_warmup_ping", "jit_warmup_me", "jit_warmup_issue", "refresh_warmup", "dpop_warmup", "login_warmup"}
 ROUND_RATIOS = {"me_1_token", "me_10k_tokens", "jwks", "jwks_304"}
 LABELS = {
     "open_route": "GET /public/ping (open route, start)",
