@@ -12,7 +12,8 @@
 #            ALG/jca with the JDK's providers: the default list compares both in one run)
 #   env: BENCH_JAVA_OPTS (JVM options of the server, default the README's run command's:
 #        -Xms64m -Xmx128m -XX:+UseSerialGC -XX:SharedArchiveFile=target/jwt-auth-server.jsa; the kit only adds -Xlog:gc to a file, to report GC pauses); BENCH_KEEP=1 keeps the
-#        temporary directory (server and GC logs, wrk output, raw records)
+#        temporary directory (server and GC logs, wrk output, raw records); BENCH_CONNS_REFRESH=N
+#        runs N refresh chains instead of 16
 #
 # Exits 1 when a server logged a Vert.x blocked-thread warning ("has been blocked for"); every
 # failed or non-2xx request is counted in the report. Only 127.0.0.1 is ever loaded, and every
@@ -51,7 +52,7 @@ done
 
 THREADS=2
 CONNS_GET=32       # open route, /api/me, JWKS, introspection, client_credentials
-CONNS_REFRESH=16   # one refresh chain per connection
+CONNS_REFRESH=${BENCH_CONNS_REFRESH:-16}   # one refresh chain per connection
 CONNS_LOGIN=8      # argon2 runs on HASH_WORKERS (= cores) threads; more connections only queue
 USERS=16           # login round-robins over these users
 USER_PASSWORD='bench-password-1'

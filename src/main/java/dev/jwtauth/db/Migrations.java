@@ -26,7 +26,8 @@ public final class Migrations {
   /** Every migration, in order; version n is the n-th entry. */
   static final List<String> FILES = List.of("V1__init.sql", "V2__audit.sql", "V3__clients.sql",
       "V4__login_failures.sql", "V5__password_resets.sql", "V6__authorization_code.sql", "V7__dpop.sql",
-      "V8__totp.sql", "V9__client_notify.sql", "V10__code_amr.sql", "V11__rotate_batch.sql");
+      "V8__totp.sql", "V9__client_notify.sql", "V10__code_amr.sql", "V11__rotate_batch.sql",
+      "V12__rotate_plans.sql");
   private static final long LOCK_KEY = 0x6a7761_7574_68L;
   /** PostgreSQL's SQLSTATE for a table that does not exist (a database never migrated). */
   private static final String UNDEFINED_TABLE = "42P01";

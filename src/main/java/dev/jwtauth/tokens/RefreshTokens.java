@@ -181,7 +181,8 @@ public final class RefreshTokens {
   }
 
   /**
-   * The common case for a whole batch of presentations in one call (migration V11): consumes each
+   * The common case for a whole batch of presentations in one call (migration V11; V12 keeps its
+   * statements on the indexes whatever the table's size when a session planned them): consumes each
    * unused live token of an enabled user presented with a proof by its DPoP key when the family is
    * bound to one, and by its client when the session is a client's, and inserts each one's
    * successor, which keeps the family's amr, binding and scopes, under the families' locks. A row

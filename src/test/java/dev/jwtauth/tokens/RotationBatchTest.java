@@ -223,6 +223,64 @@ class RotationBatchTest {
     }
   }
 
+  @Test
+  @DisplayName("plans made while refresh_tokens was small still find tokens by index once it has grown (no table scan per rotation)")
+  void plansMadeOnASmallTableUseTheIndex() {
+    // The function's statements name refresh_tokens and users unqualified: in a schema of its own,
+    // first on the search path, this connection has its own small copy of both, so what the test
+    // does to their size and statistics touches nothing else (the server's own sessions included).
+    long seqScans = pool.withConnection(conn -> conn.query("CREATE SCHEMA plan_probe").execute()
+        .compose(v -> conn.query("CREATE TABLE plan_probe.users (LIKE public.users INCLUDING ALL)").execute())
+        .compose(v -> conn.query("CREATE TABLE plan_probe.refresh_tokens (LIKE public.refresh_tokens INCLUDING ALL)").execute())
+        .compose(v -> conn.query("SET search_path = plan_probe, public").execute())
+        .compose(v -> conn.query("INSERT INTO users (username, password_hash) VALUES ('probe', 'x')").execute())
+        .compose(v -> conn.query("INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)"
+            + " SELECT gen_random_uuid(), u.id, sha256(g::text::bytea), now() + interval '1 hour'"
+            + " FROM users u, generate_series(1, 3) g").execute())
+        // statistics of a small table, as right after a new database's first autovacuum
+        .compose(v -> conn.query("ANALYZE plan_probe.users, plan_probe.refresh_tokens").execute())
+        // more than five calls: the session now keeps a generic plan for each statement of the function
+        .compose(v -> rotateUnknown(conn, 8))
+        // the table grows; no ANALYZE comes in between (autovacuum looks once a minute)
+        .compose(v -> conn.query("INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)"
+            + " SELECT gen_random_uuid(), u.id, sha256(('grown' || g)::bytea), now() + interval '1 hour'"
+            + " FROM users u, generate_series(1, 20000) g").execute())
+        .compose(v -> conn.begin().compose(tx -> rotateUnknown(conn, 5)
+            .compose(x -> conn.query("SELECT pg_stat_get_xact_numscans('plan_probe.refresh_tokens'::regclass) AS n")
+                .execute())
+            .map(rows -> rows.iterator().next().getLong("n"))
+            .compose(n -> tx.rollback().map(n))))
+        .eventually(() -> conn.query("RESET search_path").execute()
+            .compose(v -> conn.query("DROP TABLE plan_probe.refresh_tokens, plan_probe.users").execute())
+            .compose(v -> conn.query("DROP SCHEMA plan_probe").execute()))).await();
+    assertThat(seqScans).as("sequential scans of refresh_tokens in 5 rotations").isZero();
+  }
+
+  /** {@code n} calls of the batch function, each with three tokens that do not exist. */
+  private static Future<Void> rotateUnknown(io.vertx.sqlclient.SqlConnection conn, int n) {
+    Future<Void> done = Future.succeededFuture();
+    for (int i = 0; i < n; i++) {
+      done = done.compose(v -> {
+        List<Buffer> hashes = new ArrayList<>();
+        List<UUID> next = new ArrayList<>();
+        List<Buffer> nextHashes = new ArrayList<>();
+        List<String> none = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+          hashes.add(Buffer.buffer(UUID.randomUUID().toString()));
+          next.add(UUID.randomUUID());
+          nextHashes.add(Buffer.buffer(UUID.randomUUID().toString()));
+          none.add(null);
+        }
+        java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+        return conn.preparedQuery(RefreshTokens.ROTATE).execute(Tuple.from(new Object[] {hashes.toArray(new Buffer[0]),
+                next.toArray(new UUID[0]), nextHashes.toArray(new Buffer[0]), none.toArray(new String[0]),
+                none.toArray(new String[0]), now, now.plusHours(1)}))
+            .<Void>mapEmpty();
+      });
+    }
+    return done;
+  }
+
   private static String successorOf(Buffer secret, String token) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
