@@ -163,6 +163,13 @@ def main():
         targets.append({"target": num, "text": text, "measured": measured, "value": value,
                         "threshold": threshold, "met": met, "note": note, "bound": bound})
 
+    def best_here(parts, rate, why):
+        """What a target could reach here: `cores` full of requests costing sum(parts) CPU seconds each,
+        as a share of `rate`; `why` words the parts. None when a part was not measured."""
+        if None in parts:
+            return None
+        return {"value": round(cores / sum(parts) / rate, 3), "why": why(*parts)}
+
     def per_request(s, key):
         """CPU seconds of `key` (server_cpu_s, pg_cpu_s, load_generator_cpu_s) per request of scenario s."""
         return s[key] / s["requests"] if s and s.get(key) is not None and s.get("requests") else None
@@ -208,12 +215,10 @@ def main():
             o = get(alg, "open_route")
             parts = [1.0 / ceil["sign_ops"], per_request(o, "server_cpu_s"), per_request(cc, "load_generator_cpu_s"),
                      per_request(cc, "pg_cpu_s")]
-            bound = None
-            if None not in parts:
-                bound = {"value": round(cores / sum(parts) / ceiling, 3),
-                         "why": f"a token costing the server one signature ({1e6 * parts[0]:.0f} µs) and the open route's "
-                                f"work ({1e6 * parts[1]:.1f} µs), beside wrk's {1e6 * parts[2]:.0f} µs and PostgreSQL's "
-                                f"{1e6 * parts[3]:.0f} µs per token"}
+            bound = best_here(parts, ceiling, lambda a, b, c, d: (
+                f"a token costing the server one signature ({1e6 * a:.0f} µs) and the open route's "
+                f"work ({1e6 * b:.1f} µs), beside wrk's {1e6 * c:.0f} µs and PostgreSQL's "
+                f"{1e6 * d:.0f} µs per token"))
             target(2, f"{alg} client_credentials ≥ 0.8 × {cores} cores × sign/s",
                    f"{fmt(cc['rps'])} / ({cores} × {fmt(ceil['sign_ops'])}) req/s{why}", round(r, 3), 0.8,
                    r >= 0.8 and cc["non_2xx"] == 0, bound=bound)
@@ -241,11 +246,9 @@ def main():
                        f"{fmt(rf['p50_ms'], 1)} ms with {rf['connections']} chains")
             # the best this machine allows: a server that took no CPU at all, PostgreSQL's and wrk's as measured
             parts = [per_request(rf, "pg_cpu_s"), per_request(rf, "load_generator_cpu_s")]
-            bound = None
-            if None not in parts:
-                bound = {"value": round(cores / sum(parts) / cc["rps"], 3),
-                         "why": f"a server taking no CPU, beside PostgreSQL's {1000 * parts[0]:.3f} ms and wrk's "
-                                f"{1000 * parts[1]:.3f} ms per rotation"}
+            bound = best_here(parts, cc["rps"], lambda a, b: (
+                f"a server taking no CPU, beside PostgreSQL's {1000 * a:.3f} ms and wrk's "
+                f"{1000 * b:.3f} ms per rotation"))
             target(3, f"{alg} refresh (rotation) ≥ 0.7 × issuance",
                    f"{fmt(rf['rps'])} / {fmt(cc['rps'])} req/s{why}", round(r, 3), 0.7,
                    r >= 0.7 and rf["non_2xx"] == 0, bound=bound)
@@ -270,12 +273,10 @@ def main():
             hashed = lg.get("server_threads_cpu_s", {}).get("argon2")
             parts = [hashed / lg["requests"] if hashed and lg["requests"] else None,
                      per_request(lg, "pg_cpu_s"), per_request(lg, "load_generator_cpu_s")]
-            bound = None
-            if None not in parts:
-                bound = {"value": round(cores / sum(parts) / ceiling, 3),
-                         "why": f"a server doing nothing but the hash, which took {1000 * parts[0]:.1f} ms of CPU per login "
-                                f"in this flood, beside PostgreSQL's {1000 * parts[1]:.2f} ms and wrk's "
-                                f"{1000 * parts[2]:.2f} ms"}
+            bound = best_here(parts, ceiling, lambda a, b, c: (
+                f"a server doing nothing but the hash, which took {1000 * a:.1f} ms of CPU per login "
+                f"in this flood, beside PostgreSQL's {1000 * b:.2f} ms and wrk's "
+                f"{1000 * c:.2f} ms"))
             target(4, f"login ≥ 0.85 × {cores} cores × argon2id hashes/s",
                    f"{fmt(lg['rps'], 1)} / ({cores} × {fmt(ceilings['argon2']['hashes_per_s'], 1)}) req/s{why}",
                    round(r, 3), 0.85, r >= 0.85 and lg["non_2xx"] == 0, bound=bound)
