@@ -4,7 +4,7 @@
 # scenario with wrk on loopback, and writes bench/results/<UTC time>.md and .json.
 #
 #   bench/run.sh            short: 5 s per scenario; open route, /api/me (and the open route sent the same
-#                           requests) and JWKS in 3 interleaved rounds (about 22 minutes in all on 2 cores)
+#                           requests) and JWKS in 3 interleaved rounds (about 24 minutes in all on 2 cores)
 #   bench/run.sh --long     30 s per scenario, one round
 #   bench/run.sh --smoke    1 s per scenario, RS256 only, 500 distinct tokens (a check that the kit works)
 #   options: --algs "RS256 ES256 EdDSA RS256/jca ES256/jca"   --no-build   --tokens N

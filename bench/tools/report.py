@@ -174,6 +174,12 @@ def main():
             return None
         return {"value": round(cores / sum(parts) / rate, 3), "why": why(*parts)}
 
+    def rounds_text(s):
+        """" (rounds: 0.92, 0.75, …)": a multi-round scenario's per-round ratios to the open route, or ""."""
+        if s["round_ratios"] and len(s["round_ratios"]) > 1:
+            return " (rounds: " + ", ".join(f"{x:.2f}" for x in s["round_ratios"]) + ")"
+        return ""
+
     def per_request(s, key):
         """CPU seconds of `key` (server_cpu_s, pg_cpu_s, load_generator_cpu_s) per request of scenario s."""
         return s[key] / s["requests"] if s and s.get(key) is not None and s.get("requests") else None
@@ -182,9 +188,7 @@ def main():
         for name in ("me_1_token", "me_10k_tokens"):
             s = get(alg, name)
             if s and s["ratio_to_open"] is not None:
-                per_round = ""
-                if s["round_ratios"] and len(s["round_ratios"]) > 1:
-                    per_round = " (rounds: " + ", ".join(f"{x:.2f}" for x in s["round_ratios"]) + ")"
+                per_round = rounds_text(s)
                 why = ""
                 o = get(alg, "open_route")
                 if s.get("server_cpu_ms_per_1k_req") and o and o.get("server_cpu_ms_per_1k_req"):
@@ -197,11 +201,8 @@ def main():
                 # wrk, the kernel and the header's bytes cost what they cost here, and validation nothing
                 same, bound = get(alg, SAME_REQUESTS[name]), None
                 if same and same["ratio_to_open"] is not None:
-                    rounds = ""
-                    if same["round_ratios"] and len(same["round_ratios"]) > 1:
-                        rounds = " (rounds: " + ", ".join(f"{x:.2f}" for x in same["round_ratios"]) + ")"
                     bound = {"value": round(same["ratio_to_open"], 3),
-                             "why": f"the open route sent the same requests, the token not checked{rounds}"}
+                             "why": f"the open route sent the same requests, the token not checked{rounds_text(same)}"}
                 target(1, f"{alg} {LABELS[name]} ≥ 0.90 × open route",
                        f"median {fmt(s['rps'])} vs {fmt(baseline[alg])} req/s{per_round}{why}",
                        round(s["ratio_to_open"], 3), 0.90,
@@ -305,9 +306,7 @@ def main():
         for name in ("jwks", "jwks_304"):
             s = get(alg, name)
             if s:
-                per_round = ""
-                if s["round_ratios"] and len(s["round_ratios"]) > 1:
-                    per_round = " (rounds: " + ", ".join(f"{x:.2f}" for x in s["round_ratios"]) + ")"
+                per_round = rounds_text(s)
                 by_cpu = f"; by CPU {s['ratio_to_open_by_cpu']:.2f}" if s.get("ratio_to_open_by_cpu") else ""
                 target(5, f"{LABELS[name]} ≥ 0.80 × open route",
                        f"median {fmt(s['rps'])} vs {fmt(baseline[alg])} req/s{per_round}{by_cpu}",
